@@ -1,0 +1,47 @@
+package articles
+
+import (
+	"errors"
+	"strings"
+)
+
+var (
+	// ErrNotFound reports that no live article has the requested id.
+	ErrNotFound = errors.New("article not found")
+	// ErrConflict reports that a write's precondition did not hold: the
+	// article changed since the caller read it, or exists when it should not.
+	ErrConflict = errors.New("article version conflict")
+	// ErrUnavailable reports that the article store cannot be reached; the
+	// same call may succeed later.
+	ErrUnavailable = errors.New("article store unavailable")
+)
+
+// FieldError is one invalid field.
+type FieldError struct {
+	// Field is the JSON name of the field, e.g. "title" or "tags[3]".
+	Field string `json:"field"`
+	// Code is a stable, machine-readable reason, e.g. "required" or "too_long".
+	Code string `json:"code"`
+	// Message explains the problem to a person.
+	Message string `json:"message"`
+}
+
+// ValidationError reports every invalid field of a draft or change.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Error lists the invalid fields.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid article: ")
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Field)
+		b.WriteString(": ")
+		b.WriteString(f.Message)
+	}
+	return b.String()
+}

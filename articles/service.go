@@ -1,0 +1,199 @@
+package articles
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// Service is the article API: it validates, applies the versioning rules
+// and stores each change together with its outbox event.
+type Service struct {
+	store *Store
+	log   *zap.Logger
+	now   func() time.Time
+
+	changes *prometheus.CounterVec
+	applies *prometheus.CounterVec
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithLogger sets the logger. Default: no logging.
+func WithLogger(log *zap.Logger) Option {
+	return func(s *Service) { s.log = log.Named("articles") }
+}
+
+// WithClock sets the source of the current time. Default: time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) { s.now = now }
+}
+
+// NewService returns a Service over store.
+func NewService(store *Store, opts ...Option) *Service {
+	s := &Service{
+		store: store,
+		log:   zap.NewNop(),
+		now:   time.Now,
+		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "articles_changes_total",
+			Help: "Article changes committed, by type (created, updated, deleted).",
+		}, []string{"type"}),
+		applies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "articles_replicated_changes_total",
+			Help: "Replicated changes given to Apply, by result (applied, stale).",
+		}, []string{"result"}),
+	}
+	for _, t := range []ChangeType{Created, Updated, Deleted} {
+		s.changes.WithLabelValues(string(t))
+	}
+	for _, r := range []ApplyResult{Applied, Stale} {
+		s.applies.WithLabelValues(r.String())
+	}
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s
+}
+
+// Store returns the store the service writes to.
+func (s *Service) Store() *Store { return s.store }
+
+// Validate checks a draft without storing anything; see the package function Validate.
+func (s *Service) Validate(d Draft) error { return Validate(d) }
+
+// Create stores a new article and returns it with its id and version 1.
+func (s *Service) Create(ctx context.Context, d Draft) (Article, error) {
+	if err := Validate(d); err != nil {
+		return Article{}, err
+	}
+	a, err := s.store.create(ctx, d, s.clock())
+	if err != nil {
+		return Article{}, err
+	}
+	s.changes.WithLabelValues(string(Created)).Inc()
+	return a, nil
+}
+
+// Get returns the live article with the given id, or ErrNotFound.
+func (s *Service) Get(ctx context.Context, id int64) (Article, error) {
+	return s.store.get(ctx, id)
+}
+
+// List returns a page of live articles in ascending id order.
+func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
+	switch {
+	case q.Limit == 0:
+		q.Limit = DefaultPageSize
+	case q.Limit < 0 || q.Limit > MaxPageSize:
+		return Page{}, &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range",
+			Message: fmt.Sprintf("must be between 1 and %d", MaxPageSize)}}}
+	}
+	if q.Offset < 0 || q.AfterID < 0 {
+		return Page{}, &ValidationError{Fields: []FieldError{{Field: "offset", Code: "out_of_range",
+			Message: "must not be negative"}}}
+	}
+	return s.store.list(ctx, q)
+}
+
+// Update replaces the live article id with d. It returns ErrNotFound when
+// there is none, and ErrConflict when expectedVersion is non-zero and
+// differs from the stored version.
+func (s *Service) Update(ctx context.Context, id int64, d Draft, expectedVersion int64) (Article, error) {
+	a, _, err := s.save(ctx, id, d, Precondition{Version: expectedVersion}, false)
+	return a, err
+}
+
+// Put replaces article id with d, or creates it under that id when no live
+// article has it (created reports which). A deleted id comes back to life
+// with the version after its deletion. Unmet preconditions give ErrConflict.
+func (s *Service) Put(ctx context.Context, id int64, d Draft, pre Precondition) (a Article, created bool, err error) {
+	return s.save(ctx, id, d, pre, true)
+}
+
+func (s *Service) save(ctx context.Context, id int64, d Draft, pre Precondition, createIfAbsent bool) (Article, bool, error) {
+	if id <= 0 {
+		return Article{}, false, ErrNotFound
+	}
+	if err := Validate(d); err != nil {
+		return Article{}, false, err
+	}
+	a, created, err := s.store.save(ctx, id, d, pre, createIfAbsent, s.clock())
+	if err != nil {
+		return Article{}, false, err
+	}
+	kind := Updated
+	if created {
+		kind = Created
+	}
+	s.changes.WithLabelValues(string(kind)).Inc()
+	return a, created, nil
+}
+
+// Delete deletes the live article id, keeping a tombstone so that no older
+// replicated change can bring it back. It returns ErrNotFound when there is
+// none, and ErrConflict when expectedVersion is non-zero and differs from
+// the stored version.
+func (s *Service) Delete(ctx context.Context, id int64, expectedVersion int64) error {
+	if id <= 0 {
+		return ErrNotFound
+	}
+	if err := s.store.delete(ctx, id, Precondition{Version: expectedVersion}, s.clock()); err != nil {
+		return err
+	}
+	s.changes.WithLabelValues(string(Deleted)).Inc()
+	return nil
+}
+
+// Apply stores a replicated change if, and only if, its version is newer
+// than the stored state of the article, tombstones included. It is
+// idempotent: applying a change twice, or an older one after it, reports
+// Stale and writes nothing. Apply writes no outbox event.
+func (s *Service) Apply(ctx context.Context, ch Change) (ApplyResult, error) {
+	if err := validateChange(ch); err != nil {
+		return 0, err
+	}
+	now := s.clock()
+	a := &ch.Article
+	for _, t := range []*time.Time{&a.CreatedAt, &a.UpdatedAt} {
+		if t.IsZero() {
+			*t = now
+		}
+		*t = t.UTC().Truncate(time.Microsecond)
+	}
+	result, err := s.store.apply(ctx, ch, now)
+	if err != nil {
+		return 0, err
+	}
+	s.applies.WithLabelValues(result.String()).Inc()
+	return result, nil
+}
+
+func validateChange(ch Change) error {
+	var v validator
+	if !ch.Type.Valid() {
+		v.add("type", "invalid", "must be created, updated or deleted")
+	}
+	if ch.Article.ID <= 0 {
+		v.add("id", "out_of_range", "must be positive")
+	}
+	if ch.Article.Version <= 0 {
+		v.add("version", "out_of_range", "must be positive")
+	}
+	if ch.Type != Deleted {
+		if err, ok := Validate(ch.Article.Draft()).(*ValidationError); ok {
+			v.fields = append(v.fields, err.Fields...)
+		}
+	}
+	return v.err()
+}
+
+// clock returns the current time as stored: UTC, to the microsecond (the
+// finest precision every supported database keeps).
+func (s *Service) clock() time.Time {
+	return s.now().UTC().Truncate(time.Microsecond)
+}

@@ -1,0 +1,461 @@
+package articles
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/articles/sqldb"
+)
+
+// Store keeps articles, their tags and the transactional outbox in a SQL
+// database. Use it through a Service; a Store only persists.
+type Store struct {
+	db  *sqldb.DB
+	log *zap.Logger
+}
+
+// OpenStore opens the database cfg names. Connections are made lazily; call
+// Migrate before first use.
+func OpenStore(cfg Config, log *zap.Logger) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	db, err := sqldb.Open(cfg.DatabaseURL, sqldb.Options{MaxOpenConns: cfg.MaxOpenConns})
+	if err != nil {
+		return nil, fmt.Errorf("articles: %w", err)
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Store{db: db, log: log.Named("articles")}, nil
+}
+
+// Migrate creates or upgrades the schema. It is safe to call repeatedly and
+// from several processes at once.
+func (s *Store) Migrate(ctx context.Context) error {
+	applied, err := migrateSchema(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		s.log.Info("schema migrated", zap.Stringer("database", s.db), zap.Strings("migrations", applied))
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.Ping(ctx); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the underlying database, for tools that share it.
+func (s *Store) DB() *sqldb.DB { return s.db }
+
+// Outbox returns the store's transactional outbox.
+func (s *Store) Outbox() *Outbox { return &Outbox{db: s.db} }
+
+// articleRow is the articles table. Tombstones keep id, version and
+// timestamps, with the text fields cleared.
+type articleRow struct {
+	bun.BaseModel `bun:"table:articles,alias:a"`
+
+	ID        int64        `bun:"id,pk,autoincrement"`
+	Title     string       `bun:"title"`
+	Content   string       `bun:"content"`
+	Author    string       `bun:"author"`
+	Tags      string       `bun:"tags"` // JSON array, in the order sent
+	CreatedAt time.Time    `bun:"created_at"`
+	UpdatedAt time.Time    `bun:"updated_at"`
+	DeletedAt bun.NullTime `bun:"deleted_at"`
+	Version   int64        `bun:"version"`
+}
+
+type tagRow struct {
+	bun.BaseModel `bun:"table:article_tags"`
+
+	ArticleID int64  `bun:"article_id,pk"`
+	Tag       string `bun:"tag,pk"`
+}
+
+func (r *articleRow) live() bool { return r.DeletedAt.IsZero() }
+
+func (r *articleRow) article() (Article, error) {
+	a := Article{
+		ID:        r.ID,
+		Title:     r.Title,
+		Content:   r.Content,
+		Author:    r.Author,
+		CreatedAt: r.CreatedAt.UTC(),
+		UpdatedAt: r.UpdatedAt.UTC(),
+		Version:   r.Version,
+	}
+	if err := json.Unmarshal([]byte(r.Tags), &a.Tags); err != nil {
+		return Article{}, fmt.Errorf("articles: article %d: decode tags: %w", r.ID, err)
+	}
+	if a.Tags == nil {
+		a.Tags = []string{}
+	}
+	return a, nil
+}
+
+// set copies a's fields into r.
+func (r *articleRow) set(a Article) {
+	tags := a.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	encoded, _ := json.Marshal(tags) // []string always encodes
+	*r = articleRow{
+		ID:        a.ID,
+		Title:     a.Title,
+		Content:   a.Content,
+		Author:    a.Author,
+		Tags:      string(encoded),
+		CreatedAt: a.CreatedAt,
+		UpdatedAt: a.UpdatedAt,
+		Version:   a.Version,
+	}
+}
+
+// tombstone turns r into the tombstone of a deletion at version, at time t.
+func (r *articleRow) tombstone(version int64, t time.Time) {
+	r.Title, r.Content, r.Author, r.Tags = "", "", "", "[]"
+	r.UpdatedAt = t
+	r.DeletedAt = bun.NullTime{Time: t}
+	r.Version = version
+}
+
+func (s *Store) get(ctx context.Context, id int64) (Article, error) {
+	var row articleRow
+	err := s.db.Read.NewSelect().Model(&row).
+		Where("a.id = ?", id).
+		Where("a.deleted_at IS NULL").
+		Scan(ctx)
+	if err != nil {
+		return Article{}, s.dbError("get", err)
+	}
+	return row.article()
+}
+
+func (s *Store) list(ctx context.Context, q ListQuery) (Page, error) {
+	filter := func(sq *bun.SelectQuery) *bun.SelectQuery {
+		sq = sq.Where("a.deleted_at IS NULL")
+		if q.Author != "" {
+			sq = sq.Where("a.author = ?", q.Author)
+		}
+		if q.Tag != "" {
+			sq = sq.Where("EXISTS (SELECT 1 FROM article_tags AS t WHERE t.article_id = a.id AND t.tag = ?)", q.Tag)
+		}
+		return sq
+	}
+	var rows []articleRow
+	// One extra row tells whether another page follows.
+	sel := s.db.Read.NewSelect().Model(&rows).Apply(filter).
+		OrderExpr("a.id ASC").Limit(int64(q.Limit) + 1).Offset(int64(q.Offset))
+	if q.AfterID > 0 {
+		sel = sel.Where("a.id > ?", q.AfterID)
+	}
+	if err := sel.Scan(ctx); err != nil {
+		return Page{}, s.dbError("list", err)
+	}
+	total, err := s.db.Read.NewSelect().Model((*articleRow)(nil)).Apply(filter).Count(ctx)
+	if err != nil {
+		return Page{}, s.dbError("count", err)
+	}
+	page := Page{Articles: make([]Article, 0, min(len(rows), q.Limit)), Total: total}
+	if len(rows) > q.Limit {
+		page.More = true
+		rows = rows[:q.Limit]
+	}
+	for i := range rows {
+		a, err := rows[i].article()
+		if err != nil {
+			return Page{}, err
+		}
+		page.Articles = append(page.Articles, a)
+	}
+	return page, nil
+}
+
+// write runs fn in a transaction, retrying on transient conflicts between
+// concurrent transactions (deadlocks, serialization failures, and two
+// writers inserting the same new id).
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	const attempts = 4
+	for attempt := 1; ; attempt++ {
+		err := s.db.Write.RunInTx(ctx, nil, fn)
+		if err == nil || attempt == attempts || !(sqldb.IsRetryable(err) || sqldb.IsUniqueViolation(err)) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * time.Millisecond):
+		}
+	}
+}
+
+// lock reads the row for id — tombstones included — and locks it until the
+// transaction ends. found is false when no row exists.
+func (s *Store) lock(ctx context.Context, tx bun.Tx, id int64) (row articleRow, found bool, err error) {
+	q := tx.NewSelect().Model(&row).Where("a.id = ?", id)
+	if s.db.Dialect != sqldb.SQLite {
+		// SQLite has no row locks; its IMMEDIATE transactions already
+		// exclude other writers.
+		q = q.For("UPDATE")
+	}
+	switch err := q.Scan(ctx); {
+	case errors.Is(err, sql.ErrNoRows):
+		return articleRow{}, false, nil
+	case err != nil:
+		return articleRow{}, false, err
+	}
+	return row, true, nil
+}
+
+func (s *Store) create(ctx context.Context, d Draft, now time.Time) (Article, error) {
+	a := Article{Title: d.Title, Content: d.Content, Author: d.Author, Tags: d.Tags,
+		CreatedAt: now, UpdatedAt: now, Version: 1}
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row articleRow
+		row.set(a)
+		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		a.ID = row.ID
+		if err := s.insertTags(ctx, tx, a.ID, a.Tags); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, Created, a)
+	})
+	if err != nil {
+		return Article{}, s.dbError("create", err)
+	}
+	return normalized(a), nil
+}
+
+// save replaces article id with d. With createIfAbsent it creates the
+// article under id when no live article has it; otherwise that is
+// ErrNotFound.
+func (s *Store) save(ctx context.Context, id int64, d Draft, pre Precondition, createIfAbsent bool, now time.Time) (a Article, created bool, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		cur, found, err := s.lock(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		live := found && cur.live()
+		if !live && !createIfAbsent {
+			return ErrNotFound
+		}
+		if err := pre.check(live, cur.Version); err != nil {
+			return err
+		}
+		a = Article{ID: id, Title: d.Title, Content: d.Content, Author: d.Author, Tags: d.Tags,
+			CreatedAt: now, UpdatedAt: now, Version: cur.Version + 1}
+		created = !live
+		if live {
+			a.CreatedAt = cur.CreatedAt
+		}
+		if err := s.upsert(ctx, tx, a, found); err != nil {
+			return err
+		}
+		kind := Updated
+		if created {
+			kind = Created
+		}
+		return s.record(ctx, tx, kind, a)
+	})
+	if err != nil {
+		return Article{}, false, s.dbError("save", err)
+	}
+	return normalized(a), created, nil
+}
+
+func (s *Store) delete(ctx context.Context, id int64, pre Precondition, now time.Time) error {
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		cur, found, err := s.lock(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !found || !cur.live() {
+			return ErrNotFound
+		}
+		if err := pre.check(true, cur.Version); err != nil {
+			return err
+		}
+		cur.tombstone(cur.Version+1, now)
+		if err := s.updateRow(ctx, tx, &cur); err != nil {
+			return err
+		}
+		tomb, err := cur.article()
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, Deleted, tomb)
+	})
+	return s.dbError("delete", err)
+}
+
+// apply stores ch if it is newer than the stored state of its article. It
+// writes no outbox event: a replicated change is not a new change.
+func (s *Store) apply(ctx context.Context, ch Change, now time.Time) (ApplyResult, error) {
+	result := Stale
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		a := ch.Article
+		cur, found, err := s.lock(ctx, tx, a.ID)
+		if err != nil {
+			return err
+		}
+		if found && cur.Version >= a.Version {
+			result = Stale
+			return nil
+		}
+		result = Applied
+		if ch.Type != Deleted {
+			return s.upsert(ctx, tx, a, found)
+		}
+		if a.UpdatedAt.IsZero() {
+			a.UpdatedAt = now
+		}
+		var row articleRow
+		if found {
+			row = cur
+		} else {
+			row.set(Article{ID: a.ID, CreatedAt: a.UpdatedAt})
+		}
+		row.tombstone(a.Version, a.UpdatedAt)
+		if found {
+			return s.updateRow(ctx, tx, &row)
+		}
+		return s.insertRow(ctx, tx, &row)
+	})
+	if err != nil {
+		return 0, s.dbError("apply", err)
+	}
+	return result, nil
+}
+
+// upsert writes a as the live state of its id: an update of the existing row
+// (live or tombstone) when exists, an insert otherwise.
+func (s *Store) upsert(ctx context.Context, tx bun.Tx, a Article, exists bool) error {
+	var row articleRow
+	row.set(a)
+	if exists {
+		if err := s.updateRow(ctx, tx, &row); err != nil {
+			return err
+		}
+	} else if err := s.insertRow(ctx, tx, &row); err != nil {
+		return err
+	}
+	return s.insertTags(ctx, tx, a.ID, a.Tags)
+}
+
+func (s *Store) updateRow(ctx context.Context, tx bun.Tx, row *articleRow) error {
+	if _, err := tx.NewUpdate().Model(row).WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewDelete().Model((*tagRow)(nil)).Where("article_id = ?", row.ID).Exec(ctx)
+	return err
+}
+
+// insertRow inserts a row whose id was chosen by the caller.
+func (s *Store) insertRow(ctx context.Context, tx bun.Tx, row *articleRow) error {
+	if _, err := tx.NewInsert().Model(row).Value("id", "?", row.ID).Exec(ctx); err != nil {
+		return err
+	}
+	if s.db.Dialect != sqldb.Postgres {
+		// SQLite and MySQL move their id counters past explicit ids themselves.
+		return nil
+	}
+	// PostgreSQL's identity sequence does not see explicit ids: move it past
+	// this one, unless it is already there, so later creates do not collide.
+	_, err := tx.ExecContext(ctx, `SELECT setval(seq, ?) FROM pg_get_serial_sequence('articles', 'id') AS seq
+		WHERE ? > COALESCE(pg_sequence_last_value(seq::regclass), 0)`, row.ID, row.ID)
+	return err
+}
+
+func (s *Store) insertTags(ctx context.Context, tx bun.Tx, id int64, tags []string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	rows := make([]tagRow, len(tags))
+	for i, tag := range tags {
+		rows[i] = tagRow{ArticleID: id, Tag: tag}
+	}
+	_, err := tx.NewInsert().Model(&rows).Exec(ctx)
+	return err
+}
+
+// record writes the outbox event for a change, in the change's transaction.
+func (s *Store) record(ctx context.Context, tx bun.Tx, kind ChangeType, a Article) error {
+	payload, err := json.Marshal(normalized(a))
+	if err != nil {
+		return fmt.Errorf("encode event: %w", err)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return fmt.Errorf("event id: %w", err)
+	}
+	ev := eventRow{
+		EventID:   id.String(),
+		ArticleID: a.ID,
+		Type:      string(kind),
+		Version:   a.Version,
+		Payload:   string(payload),
+		CreatedAt: a.UpdatedAt,
+	}
+	_, err = tx.NewInsert().Model(&ev).Exec(ctx)
+	return err
+}
+
+// dbError passes domain errors through and marks connectivity failures as
+// ErrUnavailable; anything else is wrapped with the operation.
+func (s *Store) dbError(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNotFound
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict):
+		return err
+	case sqldb.IsUnavailable(err):
+		return fmt.Errorf("articles: %s: %w: %w", op, ErrUnavailable, err)
+	default:
+		return fmt.Errorf("articles: %s: %w", op, err)
+	}
+}
+
+// check reports ErrConflict unless the stored state (live, at version)
+// satisfies p.
+func (p Precondition) check(live bool, version int64) error {
+	switch {
+	case p.MustExist && !live,
+		p.MustNotExist && live,
+		p.Version != 0 && (!live || version != p.Version):
+		return ErrConflict
+	}
+	return nil
+}
+
+// normalized returns a with a non-nil tag list, so it encodes as [].
+func normalized(a Article) Article {
+	if a.Tags == nil {
+		a.Tags = []string{}
+	}
+	return a
+}
