@@ -60,6 +60,9 @@ func NewService(store *Store, opts ...Option) *Service {
 	return s
 }
 
+// Ping checks that the database answers; ErrUnavailable when it does not.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
 // Store returns the store the service writes to.
 func (s *Service) Store() *Store { return s.store }
 

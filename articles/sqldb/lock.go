@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -73,8 +74,23 @@ func (db *DB) withSQLiteLock(ctx context.Context, fn func(context.Context, *bun.
 		return err
 	}
 	defer pool.Close()
-	if _, err := pool.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return fmt.Errorf("sqldb: lock %s: %w", db.redacted, err)
+	// BEGIN IMMEDIATE waits out other writers through the busy timeout, but
+	// not every race: two connections switching a new database to WAL mode
+	// at once fail fast with SQLITE_BUSY. Those are retried here.
+	deadline := time.Now().Add(db.busyTimeout)
+	for {
+		_, err := pool.ExecContext(ctx, "BEGIN IMMEDIATE")
+		if err == nil {
+			break
+		}
+		if !IsRetryable(err) || time.Now().After(deadline) {
+			return fmt.Errorf("sqldb: lock %s: %w", db.redacted, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sqldb: lock %s: %w", db.redacted, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	if err := fn(ctx, bun.NewDB(pool.DB, sqlitedialect.New())); err != nil {
 		_, _ = pool.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")

@@ -1,0 +1,56 @@
+// Package app holds what the example programs share: reading configuration
+// from the environment and building the logger they hand to fx.
+package app
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/caarlos0/env/v11"
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// LoadEnv fills cfg from environment variables, as named by its `env`
+// struct tags (nested structs included); unset variables leave fields as
+// they are, so each package's defaults apply.
+func LoadEnv(cfg any) error {
+	if err := env.Parse(cfg); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	return nil
+}
+
+// Logging configures the process logger.
+type Logging struct {
+	// Level is the minimum level logged: debug, info, warn or error.
+	Level zapcore.Level `env:"LOG_LEVEL" envDefault:"info"`
+	// Format is json (default) or console.
+	Format string `env:"LOG_FORMAT" envDefault:"json"`
+}
+
+// NewLogger builds the process logger, writing to stderr.
+func NewLogger(cfg Logging) (*zap.Logger, error) {
+	zc := zap.NewProductionConfig()
+	if cfg.Format == "console" {
+		zc = zap.NewDevelopmentConfig()
+	}
+	zc.Level = zap.NewAtomicLevelAt(cfg.Level)
+	zc.Sampling = nil
+	return zc.Build()
+}
+
+// WithLogger makes fx log its own events through log.
+func WithLogger() fx.Option {
+	return fx.WithLogger(func(log *zap.Logger) fxevent.Logger {
+		return &fxevent.ZapLogger{Logger: log.Named("fx")}
+	})
+}
+
+// Fatal reports a start-up error and exits.
+func Fatal(err error) {
+	fmt.Fprintln(os.Stderr, "error:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,39 @@
+// Command restapi is the smallest useful ArticleKit program: the article
+// store, the REST API and its metrics, composed with fx.
+//
+// Environment: DATABASE_URL (default sqlite://articles.db), REST_ADDR
+// (default :5000), LOG_LEVEL (default info); see the README for the rest.
+package main
+
+import (
+	"go.uber.org/fx"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/examples/internal/app"
+	"github.com/articlekit/articlekit/metrics"
+	"github.com/articlekit/articlekit/restapi"
+)
+
+type config struct {
+	Articles articles.Config
+	REST     restapi.Config
+	Logging  app.Logging
+}
+
+func main() {
+	var cfg config
+	if err := app.LoadEnv(&cfg); err != nil {
+		app.Fatal(err)
+	}
+	log, err := app.NewLogger(cfg.Logging)
+	if err != nil {
+		app.Fatal(err)
+	}
+	fx.New(
+		fx.Supply(cfg.Articles, cfg.REST, log),
+		app.WithLogger(),
+		metrics.Module,
+		articles.Module,
+		restapi.Module,
+	).Run()
+}

@@ -1,0 +1,96 @@
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/felixge/httpsnoop"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// HTTP records HTTP server metrics. One HTTP can instrument several servers
+// in a process: their routes tell them apart.
+type HTTP struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	inFlight prometheus.Gauge
+}
+
+// NewHTTP creates the HTTP metrics and registers them with reg.
+func NewHTTP(reg prometheus.Registerer) (*HTTP, error) {
+	m := &HTTP{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "http_requests_total",
+			Help: "HTTP requests served, by method, route template and status code.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "http_request_duration_seconds",
+			Help:    "Time to serve HTTP requests, by method and route template.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "http_requests_in_flight",
+			Help: "HTTP requests being served.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.inFlight} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// Unmatched is the route label of requests no route matched.
+const Unmatched = "unmatched"
+
+type routeKey struct{}
+
+// SetRoute records the route template that matched the request whose
+// context is ctx, for the route label. Routers call it; it does nothing
+// outside Middleware.
+func SetRoute(ctx context.Context, route string) {
+	if r, ok := ctx.Value(routeKey{}).(*string); ok {
+		*r = route
+	}
+}
+
+// Middleware records every request next serves.
+func (m *HTTP) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route := Unmatched
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &route))
+		m.inFlight.Inc()
+		defer m.inFlight.Dec()
+		start := time.Now()
+		status := http.StatusOK
+		w = httpsnoop.Wrap(w, httpsnoop.Hooks{
+			WriteHeader: func(next httpsnoop.WriteHeaderFunc) httpsnoop.WriteHeaderFunc {
+				return func(code int) {
+					status = code
+					next(code)
+				}
+			},
+		})
+		defer func() {
+			method := methodLabel(r.Method)
+			m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+			m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// methodLabel bounds the method label: any method outside the standard set
+// counts as "other".
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	default:
+		return "other"
+	}
+}

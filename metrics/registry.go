@@ -1,0 +1,31 @@
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// NewRegistry returns an empty registry with the Go runtime and process
+// collectors registered.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return reg
+}
+
+// Handler serves the metrics g gathers in the Prometheus text format, or
+// OpenMetrics when the scraper asks for it.
+func Handler(g prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{
+		EnableOpenMetrics: true,
+		// Keep serving what can be gathered when one collector fails, and
+		// say so in the response's error metric rather than failing the scrape.
+		ErrorHandling: promhttp.ContinueOnError,
+	})
+}

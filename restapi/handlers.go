@@ -1,0 +1,161 @@
+package restapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bunrouter"
+
+	"github.com/articlekit/articlekit/articles"
+)
+
+func (a *API) get(w http.ResponseWriter, req bunrouter.Request) error {
+	id, err := articleID(req)
+	if err != nil {
+		return err
+	}
+	art, err := a.svc.Get(req.Context(), id)
+	if err != nil {
+		return err
+	}
+	tag := etag(art.Version)
+	w.Header().Set("ETag", tag)
+	if noneMatch := req.Header.Get("If-None-Match"); noneMatch != "" && etagListMatches(noneMatch, art.Version) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	return writeJSON(w, http.StatusOK, art)
+}
+
+func (a *API) list(w http.ResponseWriter, req bunrouter.Request) error {
+	q, usingOffset, err := parseListQuery(req.URL.Query())
+	if err != nil {
+		return err
+	}
+	page, err := a.svc.List(req.Context(), q)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("X-Total-Count", strconv.FormatInt(page.Total, 10))
+	if page.More {
+		h.Set("Link", `<`+nextPageURL(req.URL, q, page, usingOffset)+`>; rel="next"`)
+	}
+	return writeJSON(w, http.StatusOK, page.Articles)
+}
+
+func (a *API) create(w http.ResponseWriter, req bunrouter.Request) error {
+	d, err := a.decodeDraft(w, req.Request)
+	if err != nil {
+		return err
+	}
+	art, err := a.svc.Create(req.Context(), d)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/articles/"+strconv.FormatInt(art.ID, 10))
+	w.Header().Set("ETag", etag(art.Version))
+	return writeJSON(w, http.StatusCreated, art)
+}
+
+func (a *API) put(w http.ResponseWriter, req bunrouter.Request) error {
+	id, err := articleID(req)
+	if err != nil {
+		return err
+	}
+	pre, ctx, err := precondition(req.Request)
+	if err != nil {
+		return err
+	}
+	d, err := a.decodeDraft(w, req.Request)
+	if err != nil {
+		return err
+	}
+	art, created, err := a.svc.Put(ctx, id, d, pre)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(art.Version))
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		w.Header().Set("Location", "/articles/"+strconv.FormatInt(art.ID, 10))
+	}
+	return writeJSON(w, status, art)
+}
+
+func (a *API) delete(w http.ResponseWriter, req bunrouter.Request) error {
+	id, err := articleID(req)
+	if err != nil {
+		return err
+	}
+	pre, ctx, err := precondition(req.Request)
+	if err != nil {
+		return err
+	}
+	if pre.MustNotExist {
+		// If-None-Match: * on a delete can only hold when there is nothing to delete.
+		if _, err := a.svc.Get(ctx, id); err != nil {
+			return err
+		}
+		return articles.ErrConflict
+	}
+	if err := a.svc.Delete(ctx, id, pre.Version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// validation is the body of a successful POST /articles/validate.
+type validation struct {
+	Valid bool `json:"valid"`
+}
+
+func (a *API) validate(w http.ResponseWriter, req bunrouter.Request) error {
+	d, err := a.decodeDraft(w, req.Request)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.Validate(d); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, validation{Valid: true})
+}
+
+type status struct {
+	Status string `json:"status"`
+}
+
+func (a *API) health(w http.ResponseWriter, _ bunrouter.Request) error {
+	return writeJSON(w, http.StatusOK, status{Status: "ok"})
+}
+
+// readyTimeout bounds the readiness check's database ping.
+const readyTimeout = 2 * time.Second
+
+func (a *API) ready(w http.ResponseWriter, req bunrouter.Request) error {
+	ctx, cancel := context.WithTimeout(req.Context(), readyTimeout)
+	defer cancel()
+	if err := a.svc.Ping(ctx); err != nil {
+		a.log.Warn("not ready: database unreachable")
+		return problem(http.StatusServiceUnavailable, TypeUnavailable, "The database is unreachable.")
+	}
+	return writeJSON(w, http.StatusOK, status{Status: "ready"})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(code)
+	_, err = w.Write(body)
+	return err
+}

@@ -1,0 +1,65 @@
+package restapi
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/metrics"
+)
+
+// Module serves the REST API for the *articles.Service in the graph (see
+// articles.Module) on Config.Addr, which the program supplies. It records
+// request metrics and serves /metrics when metrics.Module is present, and
+// adds the routes contributed with AsRoute. The listener is bound on start,
+// so a busy port fails start-up; stop drains in-flight requests.
+var Module = fx.Module("restapi",
+	fx.Provide(newModuleAPI, newModuleServer),
+	fx.Invoke(func(*Server) {}),
+)
+
+const routesGroup = `group:"restapi.routes"`
+
+// AsRoute annotates a constructor of a Route so that Module serves it:
+//
+//	fx.Provide(restapi.AsRoute(func() restapi.Route {
+//		return restapi.Route{Method: "GET", Path: "/version", Handler: versionHandler}
+//	}))
+func AsRoute(constructor any) any {
+	return fx.Annotate(constructor, fx.ResultTags(routesGroup))
+}
+
+// Params are the dependencies of Module's API.
+type Params struct {
+	fx.In
+
+	Config   Config
+	Articles *articles.Service
+	Logger   *zap.Logger
+	Metrics  *metrics.HTTP       `optional:"true"`
+	Gatherer prometheus.Gatherer `optional:"true"`
+	Routes   []Route             `group:"restapi.routes"`
+}
+
+func newModuleAPI(p Params) *API {
+	opts := []Option{WithLogger(p.Logger), WithRoutes(p.Routes...)}
+	if p.Config.MaxBodyBytes > 0 {
+		opts = append(opts, WithMaxBodyBytes(p.Config.MaxBodyBytes))
+	}
+	if p.Metrics != nil && p.Gatherer != nil {
+		opts = append(opts, WithMetrics(p.Metrics, p.Gatherer))
+	}
+	return New(p.Articles, opts...)
+}
+
+func newModuleServer(lc fx.Lifecycle, cfg Config, api *API, log *zap.Logger) (*Server, error) {
+	srv, err := NewServer(cfg, api, log)
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.Hook{OnStart: func(context.Context) error { return srv.Start() }, OnStop: srv.Stop})
+	return srv, nil
+}

@@ -1,0 +1,123 @@
+package restapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/restapi/httpserver"
+)
+
+// ProblemContentType is the media type of error responses (RFC 9457).
+const ProblemContentType = "application/problem+json"
+
+// Problem is an RFC 9457 problem detail, the body of every error response.
+// Type is stable: clients branch on it, not on Title or Detail.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Errors lists the invalid fields of a validation problem.
+	Errors []articles.FieldError `json:"errors,omitempty"`
+}
+
+// Error makes a Problem usable as an error returned from a handler.
+func (p *Problem) Error() string {
+	if p.Detail != "" {
+		return p.Title + ": " + p.Detail
+	}
+	return p.Title
+}
+
+// Problem types. Each is a stable URN; the README lists them.
+const (
+	TypeBadRequest           = "urn:articlekit:problem:bad-request"
+	TypeNotFound             = "urn:articlekit:problem:not-found"
+	TypeMethodNotAllowed     = "urn:articlekit:problem:method-not-allowed"
+	TypeConflict             = "urn:articlekit:problem:conflict"
+	TypePreconditionFailed   = "urn:articlekit:problem:precondition-failed"
+	TypePayloadTooLarge      = "urn:articlekit:problem:payload-too-large"
+	TypeUnsupportedMediaType = "urn:articlekit:problem:unsupported-media-type"
+	TypeValidation           = "urn:articlekit:problem:validation-failed"
+	TypeInternal             = "urn:articlekit:problem:internal"
+	TypeUnavailable          = "urn:articlekit:problem:unavailable"
+)
+
+var titles = map[string]string{
+	TypeBadRequest:           "Bad request",
+	TypeNotFound:             "Not found",
+	TypeMethodNotAllowed:     "Method not allowed",
+	TypeConflict:             "Conflict",
+	TypePreconditionFailed:   "Precondition failed",
+	TypePayloadTooLarge:      "Payload too large",
+	TypeUnsupportedMediaType: "Unsupported media type",
+	TypeValidation:           "Validation failed",
+	TypeInternal:             "Internal server error",
+	TypeUnavailable:          "Service unavailable",
+}
+
+func problem(status int, typ, detail string) *Problem {
+	return &Problem{Type: typ, Title: titles[typ], Status: status, Detail: detail}
+}
+
+// preconditionKey marks requests that carried If-Match or If-None-Match, so
+// a conflict is reported as 412 rather than 409.
+type preconditionKey struct{}
+
+// problemFor maps an error from a handler to the problem the client sees.
+// It is the only place where errors become status codes.
+func problemFor(ctx context.Context, err error) (p *Problem, internal bool) {
+	if p, ok := errors.AsType[*Problem](err); ok {
+		return p, false
+	}
+	if verr, ok := errors.AsType[*articles.ValidationError](err); ok {
+		p := problem(http.StatusUnprocessableEntity, TypeValidation, "The article has invalid fields; see errors.")
+		p.Errors = verr.Fields
+		return p, false
+	}
+	switch {
+	case errors.Is(err, articles.ErrNotFound):
+		return problem(http.StatusNotFound, TypeNotFound, "No article has this id."), false
+	case errors.Is(err, articles.ErrConflict):
+		if ctx.Value(preconditionKey{}) != nil {
+			return problem(http.StatusPreconditionFailed, TypePreconditionFailed,
+				"The article does not match the request's If-Match or If-None-Match condition."), false
+		}
+		return problem(http.StatusConflict, TypeConflict, "The article changed concurrently; retry."), false
+	case errors.Is(err, articles.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return problem(http.StatusServiceUnavailable, TypeUnavailable, "The article store is unavailable; retry later."), true
+	default:
+		return problem(http.StatusInternalServerError, TypeInternal, "The server failed to handle the request."), true
+	}
+}
+
+// writeError writes err as a problem response; server-side failures are
+// logged with their cause, which the client never sees.
+func writeError(w http.ResponseWriter, r *http.Request, log *zap.Logger, err error) {
+	p, internal := problemFor(r.Context(), err)
+	if internal {
+		log.Error("request failed",
+			zap.String("method", r.Method), zap.String("path", r.URL.Path),
+			zap.String("request_id", httpserver.RequestIDFrom(r.Context())), zap.Error(err))
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeProblem(w, p)
+}
+
+func writeProblem(w http.ResponseWriter, p *Problem) {
+	body, _ := json.Marshal(p) // a Problem always encodes
+	h := w.Header()
+	h.Set("Content-Type", ProblemContentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_, _ = w.Write(body)
+}

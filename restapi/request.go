@@ -1,0 +1,253 @@
+package restapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bunrouter"
+
+	"github.com/articlekit/articlekit/articles"
+)
+
+// articleID parses the {id} path parameter: a positive decimal int64.
+func articleID(req bunrouter.Request) (int64, error) {
+	raw := req.Param("id")
+	id, err := parsePositiveInt(raw)
+	if err != nil {
+		return 0, problem(http.StatusBadRequest, TypeBadRequest,
+			fmt.Sprintf("Article id %s: must be an integer from 1 to %d.", strconv.Quote(truncate(raw, 40)), int64(1<<63-1)))
+	}
+	return id, nil
+}
+
+func parsePositiveInt(s string) (int64, error) {
+	if s == "" || len(s) > 19 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, strconv.ErrSyntax
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, strconv.ErrRange
+	}
+	return n, nil
+}
+
+// decodeDraft reads a JSON article from the body, strictly: the media type
+// must be JSON, the body at most the size limit, and hold exactly one JSON
+// object with no unknown fields.
+func (a *API) decodeDraft(w http.ResponseWriter, r *http.Request) (articles.Draft, error) {
+	var d articles.Draft
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "application/json" {
+		return d, problem(http.StatusUnsupportedMediaType, TypeUnsupportedMediaType,
+			"Send the article as application/json.")
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return d, problem(http.StatusUnsupportedMediaType, TypeUnsupportedMediaType,
+			"Send the article as UTF-8 JSON.")
+	}
+	if r.ContentLength > a.maxBody {
+		return d, tooLarge(a.maxBody)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return d, tooLarge(a.maxBody)
+		}
+		return d, problem(http.StatusBadRequest, TypeBadRequest, "The request body could not be read.")
+	}
+	if err := decodeStrict(body, &d); err != nil {
+		return d, problem(http.StatusBadRequest, TypeBadRequest, err.Error())
+	}
+	if d.Tags == nil {
+		d.Tags = []string{}
+	}
+	return d, nil
+}
+
+func tooLarge(limit int64) *Problem {
+	return problem(http.StatusRequestEntityTooLarge, TypePayloadTooLarge,
+		fmt.Sprintf("The request body exceeds %d bytes.", limit))
+}
+
+// decodeStrict decodes one JSON object into v, rejecting unknown fields and
+// trailing data, with error messages that name the problem but never echo
+// more than a little of the input.
+func decodeStrict(body []byte, v any) error {
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return errors.New("The body must be a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("The body must hold a single JSON object and nothing after it.")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Errorf("Malformed JSON at byte %d.", syntax.Offset)
+	case errors.As(err, &typ):
+		return fmt.Errorf("Field %s: must be %s, not %s.", strconv.Quote(typ.Field), jsonType(typ.Type.Kind().String()), typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("Malformed JSON: the body ends too early.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return fmt.Errorf("Unknown field %s.", truncate(field, 40))
+	default:
+		return errors.New("Malformed JSON.")
+	}
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "slice":
+		return "an array of strings"
+	case "string":
+		return "a string"
+	default:
+		return kind
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// parseListQuery reads limit, offset, cursor, author and tag. usingOffset
+// reports whether the client paginates by offset (else by cursor).
+func parseListQuery(v url.Values) (q articles.ListQuery, usingOffset bool, err error) {
+	bad := func(format string, args ...any) (articles.ListQuery, bool, error) {
+		return articles.ListQuery{}, false, problem(http.StatusBadRequest, TypeBadRequest, fmt.Sprintf(format, args...))
+	}
+	q.Limit = articles.DefaultPageSize
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > articles.MaxPageSize {
+			return bad("Query parameter limit: must be an integer from 1 to %d.", articles.MaxPageSize)
+		}
+		q.Limit = n
+	}
+	if s := v.Get("offset"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return bad("Query parameter offset: must be a non-negative integer.")
+		}
+		q.Offset, usingOffset = n, true
+	}
+	if s := v.Get("cursor"); s != "" {
+		if usingOffset {
+			return bad("Query parameters offset and cursor cannot be combined.")
+		}
+		after, ok := decodeCursor(s)
+		if !ok {
+			return bad("Query parameter cursor: not a cursor this API issued.")
+		}
+		q.AfterID = after
+	}
+	q.Author, q.Tag = v.Get("author"), v.Get("tag")
+	if len(q.Author) > 4*articles.MaxAuthorLen || len(q.Tag) > 4*articles.MaxTagLen {
+		return bad("Query parameters author and tag: too long.")
+	}
+	return q, usingOffset, nil
+}
+
+// Cursors are opaque to clients: "c" and the last id seen, base64url-encoded.
+func encodeCursor(afterID int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("c" + strconv.FormatInt(afterID, 10)))
+}
+
+func decodeCursor(s string) (int64, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) < 2 || raw[0] != 'c' {
+		return 0, false
+	}
+	id, err := parsePositiveInt(string(raw[1:]))
+	return id, err == nil
+}
+
+// nextPageURL is the relative URL of the page after page, paginated the
+// way the client paginates.
+func nextPageURL(u *url.URL, q articles.ListQuery, page articles.Page, usingOffset bool) string {
+	v := url.Values{}
+	v.Set("limit", strconv.Itoa(q.Limit))
+	if q.Author != "" {
+		v.Set("author", q.Author)
+	}
+	if q.Tag != "" {
+		v.Set("tag", q.Tag)
+	}
+	if usingOffset {
+		v.Set("offset", strconv.Itoa(q.Offset+len(page.Articles)))
+	} else {
+		v.Set("cursor", encodeCursor(page.Articles[len(page.Articles)-1].ID))
+	}
+	return u.Path + "?" + v.Encode()
+}
+
+// etag is the entity tag of an article version.
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// etagListMatches reports whether an If-Match/If-None-Match list matches
+// version: "*" or one of its tags (weak or strong, compared weakly).
+func etagListMatches(list string, version int64) bool {
+	want := etag(version)
+	for tag := range strings.SplitSeq(list, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || tag == want {
+			return true
+		}
+	}
+	return false
+}
+
+// precondition reads If-Match and If-None-Match for a write. If-Match takes
+// "*" or one entity tag; a tag this API could not have issued never
+// matches, so it demands the impossible version -1. If-None-Match takes
+// only "*". The returned context marks the request as conditional, so that
+// a failed condition is reported as 412.
+func precondition(r *http.Request) (articles.Precondition, context.Context, error) {
+	var pre articles.Precondition
+	ifMatch, ifNoneMatch := strings.TrimSpace(r.Header.Get("If-Match")), strings.TrimSpace(r.Header.Get("If-None-Match"))
+	if ifMatch == "" && ifNoneMatch == "" {
+		return pre, r.Context(), nil
+	}
+	switch ifMatch {
+	case "":
+	case "*":
+		pre.MustExist = true
+	default:
+		pre.Version = -1
+		tag := strings.TrimPrefix(ifMatch, "W/")
+		if v, err := parsePositiveInt(strings.Trim(tag, `"`)); err == nil && etag(v) == tag {
+			pre.Version = v
+		}
+	}
+	switch ifNoneMatch {
+	case "":
+	case "*":
+		pre.MustNotExist = true
+	default:
+		return pre, nil, problem(http.StatusBadRequest, TypeBadRequest, `If-None-Match on a write supports only "*".`)
+	}
+	return pre, context.WithValue(r.Context(), preconditionKey{}, true), nil
+}
