@@ -66,7 +66,7 @@ func (a *API) put(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	pre, ctx, err := precondition(req.Request)
+	pre, isConditional, err := precondition(req.Request)
 	if err != nil {
 		return err
 	}
@@ -74,9 +74,9 @@ func (a *API) put(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	art, created, err := a.svc.Put(ctx, id, d, pre)
+	art, created, err := a.svc.Put(req.Context(), id, d, pre)
 	if err != nil {
-		return err
+		return conditional(err, isConditional)
 	}
 	w.Header().Set("ETag", etag(art.Version))
 	status := http.StatusOK
@@ -92,19 +92,19 @@ func (a *API) delete(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	pre, ctx, err := precondition(req.Request)
+	pre, isConditional, err := precondition(req.Request)
 	if err != nil {
 		return err
 	}
 	if pre.MustNotExist {
 		// If-None-Match: * on a delete can only hold when there is nothing to delete.
-		if _, err := a.svc.Get(ctx, id); err != nil {
+		if _, err := a.svc.Get(req.Context(), id); err != nil {
 			return err
 		}
-		return articles.ErrConflict
+		return conditional(articles.ErrConflict, true)
 	}
-	if err := a.svc.Delete(ctx, id, pre.Version); err != nil {
-		return err
+	if err := a.svc.Delete(req.Context(), id, pre.Version); err != nil {
+		return conditional(err, isConditional)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -66,13 +66,24 @@ func problem(status int, typ, detail string) *Problem {
 	return &Problem{Type: typ, Title: titles[typ], Status: status, Detail: detail}
 }
 
-// preconditionKey marks requests that carried If-Match or If-None-Match, so
-// a conflict is reported as 412 rather than 409.
-type preconditionKey struct{}
+// conditionalError wraps the error of a write that carried If-Match or
+// If-None-Match, so that a conflict is reported as 412 rather than 409.
+type conditionalError struct{ err error }
+
+func (e *conditionalError) Error() string { return e.err.Error() }
+func (e *conditionalError) Unwrap() error { return e.err }
+
+// conditional marks err as the outcome of a conditional request.
+func conditional(err error, isConditional bool) error {
+	if err == nil || !isConditional {
+		return err
+	}
+	return &conditionalError{err}
+}
 
 // problemFor maps an error from a handler to the problem the client sees.
 // It is the only place where errors become status codes.
-func problemFor(ctx context.Context, err error) (p *Problem, internal bool) {
+func problemFor(err error) (p *Problem, internal bool) {
 	if p, ok := errors.AsType[*Problem](err); ok {
 		return p, false
 	}
@@ -85,7 +96,7 @@ func problemFor(ctx context.Context, err error) (p *Problem, internal bool) {
 	case errors.Is(err, articles.ErrNotFound):
 		return problem(http.StatusNotFound, TypeNotFound, "No article has this id."), false
 	case errors.Is(err, articles.ErrConflict):
-		if ctx.Value(preconditionKey{}) != nil {
+		if _, ok := errors.AsType[*conditionalError](err); ok {
 			return problem(http.StatusPreconditionFailed, TypePreconditionFailed,
 				"The article does not match the request's If-Match or If-None-Match condition."), false
 		}
@@ -100,7 +111,7 @@ func problemFor(ctx context.Context, err error) (p *Problem, internal bool) {
 // writeError writes err as a problem response; server-side failures are
 // logged with their cause, which the client never sees.
 func writeError(w http.ResponseWriter, r *http.Request, log *zap.Logger, err error) {
-	p, internal := problemFor(r.Context(), err)
+	p, internal := problemFor(err)
 	if internal {
 		log.Error("request failed",
 			zap.String("method", r.Method), zap.String("path", r.URL.Path),

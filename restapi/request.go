@@ -2,7 +2,6 @@ package restapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/uptrace/bunrouter"
 
@@ -165,7 +165,7 @@ func parseListQuery(v url.Values) (q articles.ListQuery, usingOffset bool, err e
 		q.AfterID = after
 	}
 	q.Author, q.Tag = v.Get("author"), v.Get("tag")
-	if len(q.Author) > 4*articles.MaxAuthorLen || len(q.Tag) > 4*articles.MaxTagLen {
+	if utf8.RuneCountInString(q.Author) > articles.MaxAuthorLen || utf8.RuneCountInString(q.Tag) > articles.MaxTagLen {
 		return bad("Query parameters author and tag: too long.")
 	}
 	return q, usingOffset, nil
@@ -223,13 +223,11 @@ func etagListMatches(list string, version int64) bool {
 // precondition reads If-Match and If-None-Match for a write. If-Match takes
 // "*" or one entity tag; a tag this API could not have issued never
 // matches, so it demands the impossible version -1. If-None-Match takes
-// only "*". The returned context marks the request as conditional, so that
-// a failed condition is reported as 412.
-func precondition(r *http.Request) (articles.Precondition, context.Context, error) {
-	var pre articles.Precondition
+// only "*". isConditional reports whether either header was present.
+func precondition(r *http.Request) (pre articles.Precondition, isConditional bool, err error) {
 	ifMatch, ifNoneMatch := strings.TrimSpace(r.Header.Get("If-Match")), strings.TrimSpace(r.Header.Get("If-None-Match"))
 	if ifMatch == "" && ifNoneMatch == "" {
-		return pre, r.Context(), nil
+		return pre, false, nil
 	}
 	switch ifMatch {
 	case "":
@@ -247,7 +245,7 @@ func precondition(r *http.Request) (articles.Precondition, context.Context, erro
 	case "*":
 		pre.MustNotExist = true
 	default:
-		return pre, nil, problem(http.StatusBadRequest, TypeBadRequest, `If-None-Match on a write supports only "*".`)
+		return pre, true, problem(http.StatusBadRequest, TypeBadRequest, `If-None-Match on a write supports only "*".`)
 	}
-	return pre, context.WithValue(r.Context(), preconditionKey{}, true), nil
+	return pre, true, nil
 }

@@ -106,7 +106,7 @@ func TestRedact(t *testing.T) {
 
 func TestErrorClassification(t *testing.T) {
 	tests := []struct {
-		err                     error
+		err                    error
 		unique, retry, unavail bool
 	}{
 		{&pgconn.PgError{Code: "23505"}, true, false, false},
