@@ -93,6 +93,21 @@ type ListQuery struct {
 	AfterID int64
 }
 
+// Validate reports out-of-range fields as a *ValidationError.
+func (q ListQuery) Validate() error {
+	var v validator
+	if q.Limit < 0 || q.Limit > MaxPageSize {
+		v.add("limit", "out_of_range", "must be between 1 and %d", MaxPageSize)
+	}
+	if q.Offset < 0 {
+		v.add("offset", "out_of_range", "must not be negative")
+	}
+	if q.AfterID < 0 {
+		v.add("after_id", "out_of_range", "must not be negative")
+	}
+	return v.err()
+}
+
 // Page sizes for List.
 const (
 	DefaultPageSize = 100

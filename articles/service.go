@@ -2,7 +2,6 @@ package articles
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -89,16 +88,11 @@ func (s *Service) Get(ctx context.Context, id int64) (Article, error) {
 
 // List returns a page of live articles in ascending id order.
 func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
-	switch {
-	case q.Limit == 0:
-		q.Limit = DefaultPageSize
-	case q.Limit < 0 || q.Limit > MaxPageSize:
-		return Page{}, &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range",
-			Message: fmt.Sprintf("must be between 1 and %d", MaxPageSize)}}}
+	if err := q.Validate(); err != nil {
+		return Page{}, err
 	}
-	if q.Offset < 0 || q.AfterID < 0 {
-		return Page{}, &ValidationError{Fields: []FieldError{{Field: "offset", Code: "out_of_range",
-			Message: "must not be negative"}}}
+	if q.Limit == 0 {
+		q.Limit = DefaultPageSize
 	}
 	return s.store.list(ctx, q)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -20,221 +19,16 @@ func TestStore(t *testing.T) {
 			name string
 			fn   func(t *testing.T, svc *articles.Service)
 		}{
-			{"CreateGet", testCreateGet},
-			{"TextStoredExactly", testTextStoredExactly},
-			{"Update", testUpdate},
-			{"Put", testPut},
-			{"DeleteKeepsTombstone", testDelete},
-			{"List", testList},
 			{"Apply", testApply},
 			{"Outbox", testOutbox},
 			{"ConcurrentUpdates", testConcurrentUpdates},
 		}
 		svc := articlestest.NewService(t, url)
+		t.Run("API", func(t *testing.T) { articlestest.RunAPISuite(t, svc) })
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) { tt.fn(t, svc) })
 		}
 	})
-}
-
-func draft(title string, tags ...string) articles.Draft {
-	return articles.Draft{Title: title, Content: "Body of " + title, Author: "ada", Tags: tags}
-}
-
-func mustCreate(t *testing.T, svc *articles.Service, d articles.Draft) articles.Article {
-	t.Helper()
-	a, err := svc.Create(context.Background(), d)
-	if err != nil {
-		t.Fatalf("Create(%q): %v", d.Title, err)
-	}
-	return a
-}
-
-func testCreateGet(t *testing.T, svc *articles.Service) {
-	ctx := context.Background()
-	first := mustCreate(t, svc, draft("First", "go", "db"))
-	second := mustCreate(t, svc, articles.Draft{Title: "Second"})
-	if first.ID <= 0 || second.ID <= first.ID {
-		t.Fatalf("ids %d, %d: want positive and increasing", first.ID, second.ID)
-	}
-	if first.Version != 1 || first.CreatedAt.IsZero() || !first.CreatedAt.Equal(first.UpdatedAt) {
-		t.Fatalf("new article %+v: want version 1 and created_at = updated_at", first)
-	}
-	if second.Tags == nil || len(second.Tags) != 0 {
-		t.Fatalf("tags of an article without tags = %#v, want empty non-nil", second.Tags)
-	}
-	got, err := svc.Get(ctx, first.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSame(t, got, first)
-	if _, err := svc.Get(ctx, 1<<62); !errors.Is(err, articles.ErrNotFound) {
-		t.Fatalf("Get(missing) = %v, want ErrNotFound", err)
-	}
-	_, err = svc.Create(ctx, articles.Draft{Title: "  "})
-	var verr *articles.ValidationError
-	if !errors.As(err, &verr) || verr.Fields[0].Field != "title" {
-		t.Fatalf("Create(blank title) = %v, want a validation error on title", err)
-	}
-}
-
-func testTextStoredExactly(t *testing.T, svc *articles.Service) {
-	for _, d := range []articles.Draft{
-		{Title: "Robert'); DROP TABLE articles;--", Content: "' OR '1'='1", Author: `"; DELETE FROM article_tags; --`},
-		{Title: "<script>alert(1)</script>", Content: "<b>bold</b> &amp; <i>it</i>", Tags: []string{"<tag>", "a&b"}},
-		{Title: "  spaced title  ", Content: "line one\r\nline two\n\tindented", Author: "Zoë Ünïcödé 🚀"},
-		{Title: "日本語のタイトル", Content: "混合 text \\ back\\slash % _ wildcards", Tags: []string{"%", "_", "'"}},
-	} {
-		a := mustCreate(t, svc, d)
-		got, err := svc.Get(context.Background(), a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Title != d.Title || got.Content != d.Content || got.Author != d.Author || !slices.Equal(got.Tags, nonNil(d.Tags)) {
-			t.Errorf("stored %+v\n     got %+v", d, got.Draft())
-		}
-	}
-}
-
-func testUpdate(t *testing.T, svc *articles.Service) {
-	ctx := context.Background()
-	a := mustCreate(t, svc, draft("Original", "x"))
-	time.Sleep(2 * time.Millisecond) // so updated_at moves on coarse clocks
-
-	up, err := svc.Update(ctx, a.ID, draft("Changed", "y", "z"), a.Version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if up.Version != 2 || up.Title != "Changed" || !up.CreatedAt.Equal(a.CreatedAt) || !up.UpdatedAt.After(a.UpdatedAt) {
-		t.Fatalf("updated %+v from %+v", up, a)
-	}
-	if _, err := svc.Update(ctx, a.ID, draft("Stale"), a.Version); !errors.Is(err, articles.ErrConflict) {
-		t.Fatalf("Update with stale version = %v, want ErrConflict", err)
-	}
-	if _, err := svc.Update(ctx, a.ID, draft("Any version"), 0); err != nil {
-		t.Fatalf("Update without expected version: %v", err)
-	}
-	if _, err := svc.Update(ctx, 1<<62, draft("Nobody"), 0); !errors.Is(err, articles.ErrNotFound) {
-		t.Fatalf("Update(missing) = %v, want ErrNotFound", err)
-	}
-	got, _ := svc.Get(ctx, a.ID)
-	if got.Version != 3 || got.Title != "Any version" || !slices.Equal(got.Tags, []string{}) {
-		t.Fatalf("after updates: %+v", got)
-	}
-}
-
-func testPut(t *testing.T, svc *articles.Service) {
-	ctx := context.Background()
-	id := int64(900_000_001)
-	a, created, err := svc.Put(ctx, id, draft("Chosen id", "t"), articles.Precondition{MustNotExist: true})
-	if err != nil || !created || a.ID != id || a.Version != 1 {
-		t.Fatalf("Put(new id) = %+v, created=%v, err=%v", a, created, err)
-	}
-	a, created, err = svc.Put(ctx, id, draft("Replaced"), articles.Precondition{Version: 1})
-	if err != nil || created || a.Version != 2 || a.Title != "Replaced" {
-		t.Fatalf("Put(existing) = %+v, created=%v, err=%v", a, created, err)
-	}
-	for _, pre := range []articles.Precondition{{MustNotExist: true}, {Version: 1}} {
-		if _, _, err := svc.Put(ctx, id, draft("No"), pre); !errors.Is(err, articles.ErrConflict) {
-			t.Errorf("Put with unmet %+v = %v, want ErrConflict", pre, err)
-		}
-	}
-	if _, _, err := svc.Put(ctx, id+1, draft("No"), articles.Precondition{MustExist: true}); !errors.Is(err, articles.ErrConflict) {
-		t.Errorf("Put(missing, MustExist) = %v, want ErrConflict", err)
-	}
-	// Ids assigned later must not collide with the explicit one.
-	next := mustCreate(t, svc, draft("After explicit id"))
-	if next.ID <= id {
-		t.Fatalf("Create after Put(%d) assigned id %d", id, next.ID)
-	}
-}
-
-func testDelete(t *testing.T, svc *articles.Service) {
-	ctx := context.Background()
-	a := mustCreate(t, svc, draft("Doomed", "gone"))
-	if err := svc.Delete(ctx, a.ID, 99); !errors.Is(err, articles.ErrConflict) {
-		t.Fatalf("Delete with wrong version = %v, want ErrConflict", err)
-	}
-	if err := svc.Delete(ctx, a.ID, a.Version); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Get(ctx, a.ID); !errors.Is(err, articles.ErrNotFound) {
-		t.Fatalf("Get(deleted) = %v, want ErrNotFound", err)
-	}
-	if err := svc.Delete(ctx, a.ID, 0); !errors.Is(err, articles.ErrNotFound) {
-		t.Fatalf("Delete(deleted) = %v, want ErrNotFound", err)
-	}
-	page, err := svc.List(ctx, articles.ListQuery{Tag: "gone"})
-	if err != nil || len(page.Articles) != 0 {
-		t.Fatalf("List(tag of deleted) = %+v, %v", page, err)
-	}
-	// An older replicated change must not resurrect the tombstone (version 2).
-	if res, err := svc.Apply(ctx, articles.Change{Type: articles.Updated, Article: withVersion(a, 2)}); err != nil || res != articles.Stale {
-		t.Fatalf("Apply(v2 after delete at v2) = %v, %v; want stale", res, err)
-	}
-	// A PUT brings it back with the version after the deletion.
-	back, created, err := svc.Put(ctx, a.ID, draft("Back"), articles.Precondition{})
-	if err != nil || !created || back.Version != 3 {
-		t.Fatalf("Put(deleted id) = %+v, created=%v, %v; want created at version 3", back, created, err)
-	}
-}
-
-func testList(t *testing.T, svc *articles.Service) {
-	ctx := context.Background()
-	author := "lister-" + time.Now().Format("150405.000000")
-	var ids []int64
-	for i := range 7 {
-		tags := []string{"list"}
-		if i%2 == 0 {
-			tags = append(tags, "even")
-		}
-		a := mustCreate(t, svc, articles.Draft{Title: "L", Author: author, Tags: tags})
-		ids = append(ids, a.ID)
-	}
-	other := mustCreate(t, svc, articles.Draft{Title: "Other", Author: author + "x", Tags: []string{"even"}})
-
-	tests := []struct {
-		name      string
-		q         articles.ListQuery
-		want      []int64
-		total     int64
-		more      bool
-		wantError bool
-	}{
-		{"by author", articles.ListQuery{Author: author}, ids, 7, false, false},
-		{"first page", articles.ListQuery{Author: author, Limit: 3}, ids[:3], 7, true, false},
-		{"offset page", articles.ListQuery{Author: author, Limit: 3, Offset: 3}, ids[3:6], 7, true, false},
-		{"last page", articles.ListQuery{Author: author, Limit: 3, Offset: 6}, ids[6:], 7, false, false},
-		{"after id", articles.ListQuery{Author: author, Limit: 2, AfterID: ids[4]}, ids[5:7], 7, false, false},
-		{"author and tag", articles.ListQuery{Author: author, Tag: "even"}, []int64{ids[0], ids[2], ids[4], ids[6]}, 4, false, false},
-		{"tag only", articles.ListQuery{Tag: "even", AfterID: ids[5]}, []int64{ids[6], other.ID}, -1, false, false},
-		{"no match", articles.ListQuery{Author: author, Tag: "nope"}, nil, 0, false, false},
-		{"limit too big", articles.ListQuery{Limit: articles.MaxPageSize + 1}, nil, 0, false, true},
-		{"negative offset", articles.ListQuery{Offset: -1}, nil, 0, false, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			page, err := svc.List(ctx, tt.q)
-			if tt.wantError {
-				var verr *articles.ValidationError
-				if !errors.As(err, &verr) {
-					t.Fatalf("List(%+v) = %v, want a validation error", tt.q, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []int64
-			for _, a := range page.Articles {
-				got = append(got, a.ID)
-			}
-			if !slices.Equal(got, tt.want) || page.More != tt.more || (tt.total >= 0 && page.Total != tt.total) {
-				t.Fatalf("List(%+v) = ids %v total %d more %v; want %v total %d more %v",
-					tt.q, got, page.Total, page.More, tt.want, tt.total, tt.more)
-			}
-		})
-	}
 }
 
 func testApply(t *testing.T, svc *articles.Service) {
@@ -305,7 +99,7 @@ func testOutbox(t *testing.T, svc *articles.Service) {
 		after = before[len(before)-1].Seq
 	}
 
-	a := mustCreate(t, svc, draft("Evented", "e"))
+	a := articlestest.MustCreate(t, svc, draft("Evented"))
 	if _, err := svc.Update(ctx, a.ID, draft("Evented 2"), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +173,7 @@ func testOutbox(t *testing.T, svc *articles.Service) {
 
 func testConcurrentUpdates(t *testing.T, svc *articles.Service) {
 	ctx := context.Background()
-	a := mustCreate(t, svc, draft("Contended"))
+	a := articlestest.MustCreate(t, svc, draft("Contended"))
 	const writers = 8
 	var wg sync.WaitGroup
 	results := make(chan error, writers)
@@ -420,23 +214,11 @@ func pendingEvents(t *testing.T, o *articles.Outbox) []articles.Event {
 	return events
 }
 
-func assertSame(t *testing.T, got, want articles.Article) {
-	t.Helper()
-	if got.ID != want.ID || got.Title != want.Title || got.Content != want.Content || got.Author != want.Author ||
-		!slices.Equal(got.Tags, want.Tags) || !got.CreatedAt.Equal(want.CreatedAt) ||
-		!got.UpdatedAt.Equal(want.UpdatedAt) || got.Version != want.Version {
-		t.Fatalf("got  %+v\nwant %+v", got, want)
-	}
-}
-
 func withVersion(a articles.Article, v int64) articles.Article {
 	a.Version = v
 	return a
 }
 
-func nonNil(tags []string) []string {
-	if tags == nil {
-		return []string{}
-	}
-	return tags
+func draft(title string) articles.Draft {
+	return articles.Draft{Title: title, Content: "Body of " + title, Author: "ada"}
 }

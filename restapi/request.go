@@ -2,7 +2,6 @@ package restapi
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/uptrace/bunrouter"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/restapi/internal/cursor"
 )
 
 // articleID parses the {id} path parameter: a positive decimal int64.
@@ -158,7 +158,7 @@ func parseListQuery(v url.Values) (q articles.ListQuery, usingOffset bool, err e
 		if usingOffset {
 			return bad("Query parameters offset and cursor cannot be combined.")
 		}
-		after, ok := decodeCursor(s)
+		after, ok := cursor.Decode(s)
 		if !ok {
 			return bad("Query parameter cursor: not a cursor this API issued.")
 		}
@@ -169,20 +169,6 @@ func parseListQuery(v url.Values) (q articles.ListQuery, usingOffset bool, err e
 		return bad("Query parameters author and tag: too long.")
 	}
 	return q, usingOffset, nil
-}
-
-// Cursors are opaque to clients: "c" and the last id seen, base64url-encoded.
-func encodeCursor(afterID int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("c" + strconv.FormatInt(afterID, 10)))
-}
-
-func decodeCursor(s string) (int64, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(raw) < 2 || raw[0] != 'c' {
-		return 0, false
-	}
-	id, err := parsePositiveInt(string(raw[1:]))
-	return id, err == nil
 }
 
 // nextPageURL is the relative URL of the page after page, paginated the
@@ -199,7 +185,7 @@ func nextPageURL(u *url.URL, q articles.ListQuery, page articles.Page, usingOffs
 	if usingOffset {
 		v.Set("offset", strconv.Itoa(q.Offset+len(page.Articles)))
 	} else {
-		v.Set("cursor", encodeCursor(page.Articles[len(page.Articles)-1].ID))
+		v.Set("cursor", cursor.Encode(page.Articles[len(page.Articles)-1].ID))
 	}
 	return u.Path + "?" + v.Encode()
 }

@@ -1,0 +1,288 @@
+// Package client is a typed Go client for the ArticleKit REST API. It speaks
+// in the articles package's types and maps the API's problem responses back
+// to its errors, so callers test them exactly as with an in-process
+// articles.Service:
+//
+//	c, err := client.New("http://127.0.0.1:5000")
+//	a, err := c.Get(ctx, 42)
+//	if errors.Is(err, articles.ErrNotFound) { … }
+//
+// Network failures and 5xx answers are articles.ErrUnavailable. The client
+// does not retry: callers choose their own policy.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/restapi"
+	"github.com/articlekit/articlekit/restapi/internal/cursor"
+)
+
+// Client calls one REST API server. It is safe for concurrent use.
+type Client struct {
+	base    *url.URL
+	http    *http.Client
+	timeout time.Duration
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client. Default: a client whose transport
+// keeps up to 256 idle connections to the server.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// WithTimeout bounds each call, on top of the caller's context. Default: 10s.
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// New returns a client for the API at baseURL, e.g. http://127.0.0.1:5000.
+func New(baseURL string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(strings.TrimSuffix(baseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("client: base URL %q: want http(s)://host[:port][/path]", baseURL)
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConns = 256
+	transport.MaxIdleConnsPerHost = 256
+	c := &Client{base: u, http: &http.Client{Transport: transport}, timeout: 10 * time.Second}
+	for _, opt := range opts {
+		opt(c)
+	}
+	return c, nil
+}
+
+// Error is an answer the articles errors do not cover, such as a 400 for a
+// malformed request.
+type Error struct {
+	Status  int
+	Problem restapi.Problem
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("articlekit API: %d %s", e.Status, e.Problem.Error())
+}
+
+// Create stores a new article.
+func (c *Client) Create(ctx context.Context, d articles.Draft) (articles.Article, error) {
+	var a articles.Article
+	_, err := c.call(ctx, http.MethodPost, "/articles", d, nil, &a)
+	return a, err
+}
+
+// Get returns the live article id.
+func (c *Client) Get(ctx context.Context, id int64) (articles.Article, error) {
+	var a articles.Article
+	_, err := c.call(ctx, http.MethodGet, articlePath(id), nil, nil, &a)
+	return a, err
+}
+
+// List returns one page of articles. AfterID pages by cursor, Offset by
+// offset; Page.Total comes from X-Total-Count.
+func (c *Client) List(ctx context.Context, q articles.ListQuery) (articles.Page, error) {
+	if err := q.Validate(); err != nil {
+		return articles.Page{}, err
+	}
+	v := url.Values{}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	if q.Offset > 0 {
+		v.Set("offset", strconv.Itoa(q.Offset))
+	}
+	if q.AfterID > 0 {
+		v.Set("cursor", cursor.Encode(q.AfterID))
+	}
+	if q.Author != "" {
+		v.Set("author", q.Author)
+	}
+	if q.Tag != "" {
+		v.Set("tag", q.Tag)
+	}
+	path := "/articles"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var page articles.Page
+	h, err := c.call(ctx, http.MethodGet, path, nil, nil, &page.Articles)
+	if err != nil {
+		return articles.Page{}, err
+	}
+	page.Total, _ = strconv.ParseInt(h.Get("X-Total-Count"), 10, 64)
+	page.More = nextLink(h) != ""
+	return page, nil
+}
+
+// All iterates over every article matching q's filters, following the
+// API's next-page links; q.Limit sets the page size.
+func (c *Client) All(ctx context.Context, q articles.ListQuery) iter.Seq2[articles.Article, error] {
+	return func(yield func(articles.Article, error) bool) {
+		for {
+			page, err := c.List(ctx, q)
+			if err != nil {
+				yield(articles.Article{}, err)
+				return
+			}
+			for _, a := range page.Articles {
+				if !yield(a, nil) {
+					return
+				}
+			}
+			if !page.More || len(page.Articles) == 0 {
+				return
+			}
+			q.Offset, q.AfterID = 0, page.Articles[len(page.Articles)-1].ID
+		}
+	}
+}
+
+// Update replaces the live article id. With expectedVersion non-zero it
+// fails with ErrConflict unless that is the stored version.
+func (c *Client) Update(ctx context.Context, id int64, d articles.Draft, expectedVersion int64) (articles.Article, error) {
+	a, _, err := c.Put(ctx, id, d, articles.Precondition{Version: expectedVersion, MustExist: true})
+	if errors.Is(err, articles.ErrConflict) {
+		// 412 also answers a missing article; tell the two apart as the
+		// in-process service does.
+		if _, getErr := c.Get(ctx, id); errors.Is(getErr, articles.ErrNotFound) {
+			return articles.Article{}, articles.ErrNotFound
+		}
+	}
+	return a, err
+}
+
+// Put replaces article id or creates it under that id; created reports which.
+func (c *Client) Put(ctx context.Context, id int64, d articles.Draft, pre articles.Precondition) (a articles.Article, created bool, err error) {
+	h := http.Header{}
+	switch {
+	case pre.Version != 0:
+		h.Set("If-Match", strconv.Quote(strconv.FormatInt(pre.Version, 10)))
+	case pre.MustExist:
+		h.Set("If-Match", "*")
+	}
+	if pre.MustNotExist {
+		h.Set("If-None-Match", "*")
+	}
+	resp, err := c.call(ctx, http.MethodPut, articlePath(id), d, h, &a)
+	if err != nil {
+		return articles.Article{}, false, err
+	}
+	return a, resp.Get("Location") != "", nil
+}
+
+// Delete deletes the live article id. With expectedVersion non-zero it
+// fails with ErrConflict unless that is the stored version.
+func (c *Client) Delete(ctx context.Context, id int64, expectedVersion int64) error {
+	h := http.Header{}
+	if expectedVersion != 0 {
+		h.Set("If-Match", strconv.Quote(strconv.FormatInt(expectedVersion, 10)))
+	}
+	_, err := c.call(ctx, http.MethodDelete, articlePath(id), nil, h, nil)
+	return err
+}
+
+// Validate checks d with the server without storing it: nil or a
+// *articles.ValidationError.
+func (c *Client) Validate(ctx context.Context, d articles.Draft) error {
+	_, err := c.call(ctx, http.MethodPost, "/articles/validate", d, nil, nil)
+	return err
+}
+
+// Ping checks that the server is ready (its database reachable).
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := c.call(ctx, http.MethodGet, "/ready", nil, nil, nil)
+	return err
+}
+
+func articlePath(id int64) string { return "/articles/" + strconv.FormatInt(id, 10) }
+
+// call sends one request and decodes a 2xx JSON answer into out (when
+// non-nil), or maps the error answer.
+func (c *Client) call(ctx context.Context, method, path string, in any, h http.Header, out any) (http.Header, error) {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("client: encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	for k, vs := range h {
+		req.Header[k] = vs
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json, application/problem+json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
+		}
+		return nil, fmt.Errorf("client: %s %s: %w: %w", method, path, articles.ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	// Bound what we read: the server caps its answers well below this.
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("client: %s %s: read response: %w: %w", method, path, articles.ErrUnavailable, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if out != nil && resp.StatusCode != http.StatusNoContent {
+			if err := json.Unmarshal(data, out); err != nil {
+				return nil, fmt.Errorf("client: %s %s: decode response: %w", method, path, err)
+			}
+		}
+		return resp.Header, nil
+	}
+	return nil, errorFor(resp.StatusCode, data)
+}
+
+// errorFor maps an error answer back to the articles errors.
+func errorFor(status int, body []byte) error {
+	var p restapi.Problem
+	if json.Unmarshal(body, &p) != nil || p.Type == "" {
+		p = restapi.Problem{Status: status, Title: http.StatusText(status)}
+	}
+	switch {
+	case p.Type == restapi.TypeValidation:
+		return &articles.ValidationError{Fields: p.Errors}
+	case status == http.StatusNotFound && p.Type == restapi.TypeNotFound:
+		return articles.ErrNotFound
+	case status == http.StatusPreconditionFailed, status == http.StatusConflict:
+		return articles.ErrConflict
+	case status >= 500 || status == http.StatusTooManyRequests:
+		return fmt.Errorf("client: %w: %w", articles.ErrUnavailable, &Error{Status: status, Problem: p})
+	default:
+		return &Error{Status: status, Problem: p}
+	}
+}
+
+var linkNext = regexp.MustCompile(`<([^>]*)>\s*;\s*rel="?next"?`)
+
+func nextLink(h http.Header) string {
+	if m := linkNext.FindStringSubmatch(h.Get("Link")); m != nil {
+		return m[1]
+	}
+	return ""
+}

@@ -1,0 +1,117 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/articles/articlestest"
+	"github.com/articlekit/articlekit/articles/sqldb"
+	"github.com/articlekit/articlekit/restapi"
+	"github.com/articlekit/articlekit/restapi/client"
+)
+
+func newClient(t *testing.T) (*client.Client, *articles.Service, *httptest.Server) {
+	t.Helper()
+	svc := articlestest.NewService(t, articlestest.NewDatabase(t, sqldb.SQLite))
+	srv := httptest.NewServer(restapi.New(svc))
+	t.Cleanup(srv.Close)
+	c, err := client.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, svc, srv
+}
+
+// The client must behave exactly as the in-process service.
+func TestClientPassesTheAPISuite(t *testing.T) {
+	c, _, _ := newClient(t)
+	articlestest.RunAPISuite(t, c)
+}
+
+func TestClientErrors(t *testing.T) {
+	c, _, srv := newClient(t)
+	ctx := context.Background()
+
+	err := c.Validate(ctx, articles.Draft{Title: ""})
+	var verr *articles.ValidationError
+	if !errors.As(err, &verr) || verr.Fields[0].Field != "title" {
+		t.Fatalf("Validate(invalid) = %v, want a validation error on title", err)
+	}
+	if err := c.Validate(ctx, articles.Draft{Title: "ok"}); err != nil {
+		t.Fatalf("Validate(valid) = %v", err)
+	}
+	if err := c.Ping(ctx); err != nil {
+		t.Fatalf("Ping = %v", err)
+	}
+
+	// A request the server refuses for reasons the articles errors do not cover.
+	badID := -5
+	_, err = c.Get(ctx, int64(badID))
+	var apiErr *client.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest || apiErr.Problem.Type != restapi.TypeBadRequest {
+		t.Fatalf("Get(-5) = %v, want a 400 *client.Error", err)
+	}
+
+	timeout, err := client.New(srv.URL, client.WithTimeout(time.Nanosecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := timeout.Get(ctx, 1); err == nil {
+		t.Fatal("a call past its timeout succeeded")
+	}
+
+	srv.Close()
+	if _, err := c.Get(ctx, 1); !errors.Is(err, articles.ErrUnavailable) {
+		t.Fatalf("Get with the server down = %v, want ErrUnavailable", err)
+	}
+
+	for _, bad := range []string{"", "localhost:5000", "ftp://x", "http://"} {
+		if _, err := client.New(bad); err == nil {
+			t.Errorf("New(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestClientUnavailableOn5xx(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "upstream broke", http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	c, _ := client.New(srv.URL)
+	if _, err := c.Get(context.Background(), 1); !errors.Is(err, articles.ErrUnavailable) {
+		t.Fatalf("Get from a 502 = %v, want ErrUnavailable", err)
+	}
+}
+
+func TestClientAllFollowsPages(t *testing.T) {
+	c, _, _ := newClient(t)
+	ctx := context.Background()
+	var want []int64
+	for range 7 {
+		a, err := c.Create(ctx, articles.Draft{Title: "paged", Tags: []string{"p"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, a.ID)
+	}
+	var got []int64
+	for a, err := range c.All(ctx, articles.ListQuery{Tag: "p", Limit: 3}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, a.ID)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("All = %v, want %v", got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("All = %v, want %v", got, want)
+		}
+	}
+}
