@@ -20,6 +20,9 @@ import (
 type Store struct {
 	db  *sqldb.DB
 	log *zap.Logger
+	// batch groups concurrent writes into shared transactions on SQLite;
+	// nil on servers, where concurrent transactions are the better deal.
+	batch *batcher
 }
 
 // OpenStore opens the database cfg names. Connections are made lazily; call
@@ -36,7 +39,11 @@ func OpenStore(cfg Config, log *zap.Logger) (*Store, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Store{db: db, log: log.Named("articles")}, nil
+	s := &Store{db: db, log: log.Named("articles")}
+	if db.Dialect == sqldb.SQLite {
+		s.batch = newBatcher(db.Write, maxBatch)
+	}
+	return s, nil
 }
 
 // Migrate creates or upgrades the schema. It is safe to call repeatedly and
@@ -60,8 +67,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// maxBatch caps the writes committed together on SQLite.
+const maxBatch = 64
+
+// Close stops the store's writer and closes the database.
+func (s *Store) Close() error {
+	if s.batch != nil {
+		s.batch.close()
+	}
+	return s.db.Close()
+}
 
 // DB returns the underlying database, for tools that share it.
 func (s *Store) DB() *sqldb.DB { return s.db }
@@ -198,7 +213,12 @@ func (s *Store) list(ctx context.Context, q ListQuery) (Page, error) {
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	const attempts = 4
 	for attempt := 1; ; attempt++ {
-		err := s.db.Write.RunInTx(ctx, nil, fn)
+		var err error
+		if s.batch != nil {
+			err = s.batch.write(ctx, fn)
+		} else {
+			err = s.db.Write.RunInTx(ctx, nil, fn)
+		}
 		if err == nil || attempt == attempts || !(sqldb.IsRetryable(err) || sqldb.IsUniqueViolation(err)) {
 			return err
 		}
