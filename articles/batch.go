@@ -22,8 +22,12 @@ type batcher struct {
 	maxBatch int
 	queue    chan *writeRequest
 	stop     chan struct{}
-	stopOnce sync.Once
 	wg       sync.WaitGroup
+
+	// mu orders submissions before close: once closed is set, nothing
+	// enters the queue, so the loop's final drain answers every writer.
+	mu     sync.RWMutex
+	closed bool
 }
 
 type writeRequest struct {
@@ -42,11 +46,16 @@ func newBatcher(db *bun.DB, maxBatch int) *batcher {
 // returns fn's error, or the commit's.
 func (b *batcher) write(ctx context.Context, fn func(context.Context, bun.Tx) error) error {
 	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return errStoreClosed
+	}
 	select {
 	case b.queue <- req:
-	case <-b.stop:
-		return errStoreClosed
+		b.mu.RUnlock()
 	case <-ctx.Done():
+		b.mu.RUnlock()
 		return ctx.Err()
 	}
 	// Once queued, the write may already be committing: wait for its
@@ -55,7 +64,12 @@ func (b *batcher) write(ctx context.Context, fn func(context.Context, bun.Tx) er
 }
 
 func (b *batcher) close() {
-	b.stopOnce.Do(func() { close(b.stop) })
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.stop)
+	}
+	b.mu.Unlock()
 	b.wg.Wait()
 }
 
