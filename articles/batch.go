@@ -3,13 +3,14 @@ package articles
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/uptrace/bun"
 )
 
 // errStoreClosed reports a write submitted after Close.
-var errStoreClosed = errors.New("articles: store closed")
+var errStoreClosed = fmt.Errorf("%w: store closed", ErrUnavailable)
 
 // batcher is SQLite's group commit. SQLite has one writer at a time, and a
 // commit costs more than the few inserts of a typical change, so under load

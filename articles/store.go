@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,6 +26,11 @@ type Store struct {
 	// batch groups concurrent writes into shared transactions on SQLite;
 	// nil on servers, where concurrent transactions are the better deal.
 	batch *batcher
+
+	prepared sync.Mutex
+	getByID  *sql.Stmt
+	// inserts is Create's prepared fast path on SQLite, set by Migrate.
+	inserts atomic.Pointer[sqliteInserts]
 }
 
 // OpenStore opens the database cfg names. Connections are made lazily; call
@@ -56,6 +64,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if len(applied) > 0 {
 		s.log.Info("schema migrated", zap.Stringer("database", s.db), zap.Strings("migrations", applied))
 	}
+	if s.db.Dialect == sqldb.SQLite && s.inserts.Load() == nil {
+		inserts, err := prepareSQLiteInserts(ctx, s.db.Write.DB)
+		if err != nil {
+			return fmt.Errorf("articles: prepare inserts: %w", err)
+		}
+		if !s.inserts.CompareAndSwap(nil, inserts) {
+			_ = inserts.close()
+		}
+	}
 	return nil
 }
 
@@ -74,6 +91,14 @@ const maxBatch = 64
 func (s *Store) Close() error {
 	if s.batch != nil {
 		s.batch.close()
+	}
+	s.prepared.Lock()
+	if s.getByID != nil {
+		_ = s.getByID.Close()
+	}
+	s.prepared.Unlock()
+	if inserts := s.inserts.Swap(nil); inserts != nil {
+		_ = inserts.close()
 	}
 	return s.db.Close()
 }
@@ -155,16 +180,53 @@ func (r *articleRow) tombstone(version int64, t time.Time) {
 	r.Version = version
 }
 
+// getSQL reads one live article. It is the API's most frequent query, so it
+// runs as a prepared statement (see Store.getStmt) rather than as a bun
+// query, which would be formatted and parsed anew on every call.
+const getSQL = `SELECT id, title, content, author, tags, created_at, updated_at, deleted_at, version
+	FROM articles WHERE id = ? AND deleted_at IS NULL`
+
 func (s *Store) get(ctx context.Context, id int64) (Article, error) {
-	var row articleRow
-	err := s.db.Read.NewSelect().Model(&row).
-		Where("a.id = ?", id).
-		Where("a.deleted_at IS NULL").
-		Scan(ctx)
+	stmt, err := s.getStmt(ctx)
 	if err != nil {
 		return Article{}, s.dbError("get", err)
 	}
+	rows, err := stmt.QueryContext(ctx, id)
+	if err != nil {
+		return Article{}, s.dbError("get", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return Article{}, s.dbError("get", err)
+		}
+		return Article{}, ErrNotFound
+	}
+	var row articleRow
+	if err := s.db.Read.ScanRow(ctx, rows, &row); err != nil {
+		return Article{}, s.dbError("get", err)
+	}
 	return row.article()
+}
+
+// getStmt prepares getSQL once; database/sql then prepares it on each pool
+// connection at first use and keeps it.
+func (s *Store) getStmt(ctx context.Context) (*sql.Stmt, error) {
+	s.prepared.Lock()
+	defer s.prepared.Unlock()
+	if s.getByID != nil {
+		return s.getByID, nil
+	}
+	query := getSQL
+	if s.db.Dialect == sqldb.Postgres {
+		query = strings.Replace(query, "?", "$1", 1)
+	}
+	stmt, err := s.db.Read.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.getByID = stmt
+	return stmt, nil
 }
 
 func (s *Store) list(ctx context.Context, q ListQuery) (Page, error) {
@@ -252,6 +314,9 @@ func (s *Store) create(ctx context.Context, d Draft, now time.Time) (Article, er
 	a := Article{Title: d.Title, Content: d.Content, Author: d.Author, Tags: d.Tags,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if inserts := s.inserts.Load(); inserts != nil {
+			return inserts.create(ctx, tx.Tx, &a)
+		}
 		var row articleRow
 		row.set(a)
 		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
@@ -423,24 +488,32 @@ func (s *Store) insertTags(ctx context.Context, tx bun.Tx, id int64, tags []stri
 
 // record writes the outbox event for a change, in the change's transaction.
 func (s *Store) record(ctx context.Context, tx bun.Tx, kind ChangeType, a Article) error {
+	ev, err := newEvent(kind, a)
+	if err != nil {
+		return err
+	}
+	_, err = tx.NewInsert().Model(&ev).Exec(ctx)
+	return err
+}
+
+// newEvent builds the outbox row of a change to a.
+func newEvent(kind ChangeType, a Article) (eventRow, error) {
 	payload, err := json.Marshal(normalized(a))
 	if err != nil {
-		return fmt.Errorf("encode event: %w", err)
+		return eventRow{}, fmt.Errorf("encode event: %w", err)
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return fmt.Errorf("event id: %w", err)
+		return eventRow{}, fmt.Errorf("event id: %w", err)
 	}
-	ev := eventRow{
+	return eventRow{
 		EventID:   id.String(),
 		ArticleID: a.ID,
 		Type:      string(kind),
 		Version:   a.Version,
 		Payload:   string(payload),
 		CreatedAt: a.UpdatedAt,
-	}
-	_, err = tx.NewInsert().Model(&ev).Exec(ctx)
-	return err
+	}, nil
 }
 
 // dbError passes domain errors through and marks connectivity failures as

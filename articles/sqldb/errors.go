@@ -68,5 +68,6 @@ func IsUnavailable(err error) bool {
 		errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.ECONNRESET) ||
-		strings.Contains(err.Error(), "sql: database is closed")
+		strings.Contains(err.Error(), "sql: database is closed") ||
+		strings.Contains(err.Error(), "sql: statement is closed")
 }

@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/mysqldialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -93,10 +94,15 @@ func openPostgres(rawURL string, opts Options) (*DB, error) {
 	if _, err := url.Parse(rawURL); err != nil {
 		return nil, fmt.Errorf("sqldb: parse postgres URL %q: %w", Redact(rawURL), errors.Unwrap(err))
 	}
-	sqlDB, err := sql.Open("pgx", strings.Replace(rawURL, "postgresql://", "postgres://", 1))
+	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("sqldb: open postgres: %w", err)
+		return nil, fmt.Errorf("sqldb: postgres URL %q: %w", Redact(rawURL), errors.Unwrap(err))
 	}
+	// bun writes argument values into the SQL text, so every query is new
+	// to the server: preparing and caching each one (pgx's default) costs a
+	// round trip and evicts the cache. The simple protocol sends it once.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	sqlDB := stdlib.OpenDB(*cfg)
 	sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(opts.MaxOpenConns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)

@@ -23,9 +23,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -41,15 +41,16 @@ import (
 
 func main() {
 	if len(os.Args) < 2 || os.Args[1] != "rest" {
-		fmt.Fprintln(os.Stderr, "usage: bench rest [-duration 5s] [-concurrency 32] [-seed 1000]")
+		fmt.Fprintln(os.Stderr, "usage: bench rest [-duration 10s] [-rounds 5] [-concurrency 32] [-seed 1000] [-only name] [-cpuprofile file]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet("rest", flag.ExitOnError)
-	duration := fs.Duration("duration", 5*time.Second, "measuring time per scenario")
+	duration := fs.Duration("duration", 10*time.Second, "measuring time per scenario, split into rounds")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured warm-up per scenario")
 	concurrency := fs.Int("concurrency", 32, "concurrent clients")
 	seed := fs.Int("seed", 1000, "articles stored before measuring")
-	only := fs.String("only", "", "run only the scenarios whose name contains this (the baseline always runs)")
+	rounds := fs.Int("rounds", 5, "rounds per scenario, each paired with a baseline round")
+	only := fs.String("only", "", "run only the scenarios whose name contains this")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured scenarios to this file")
 	_ = fs.Parse(os.Args[2:])
 	if *cpuProfile != "" {
@@ -63,7 +64,7 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	filter = *only
-	if err := runREST(*duration, *warmup, *concurrency, *seed); err != nil {
+	if err := runREST(*duration, *warmup, *concurrency, *seed, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -75,16 +76,42 @@ var filter string
 
 // result is one scenario's measurement.
 type result struct {
-	name     string
-	requests int
-	errors   int64
-	elapsed  time.Duration
-	p50, p99 time.Duration
+	name      string
+	latencies []time.Duration // sorted
+	errors    int64
+	elapsed   time.Duration
+	ratio     float64
 }
 
-func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+func (r result) rps() float64 { return float64(len(r.latencies)) / r.elapsed.Seconds() }
 
-func runREST(duration, warmup time.Duration, concurrency, seed int) error {
+func (r result) p50() time.Duration { return r.quantile(0.50) }
+func (r result) p99() time.Duration { return r.quantile(0.99) }
+
+func (r result) quantile(q float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[int(q*float64(len(r.latencies)-1))]
+}
+
+func (r result) merge(o result) result {
+	r.latencies = append(r.latencies, o.latencies...)
+	slices.Sort(r.latencies)
+	r.errors += o.errors
+	r.elapsed += o.elapsed
+	return r
+}
+
+func merged(rs []result) result {
+	var out result
+	for _, r := range rs {
+		out = out.merge(r)
+	}
+	return out
+}
+
+func runREST(duration, warmup time.Duration, concurrency, seed, rounds int) error {
 	dir, err := os.MkdirTemp("", "articlekit-bench-")
 	if err != nil {
 		return err
@@ -144,8 +171,8 @@ func runREST(duration, warmup time.Duration, concurrency, seed int) error {
 		{"GET /articles/{id}", func(r *rand.Rand) *http.Request {
 			return get(restURL + "/articles/" + strconv.FormatInt(ids[r.IntN(len(ids))], 10))
 		}, 200},
-		{"GET /articles?limit=20", func(r *rand.Rand) *http.Request {
-			return get(restURL + "/articles?limit=20&offset=" + strconv.Itoa(r.IntN(len(ids)-20)))
+		{"GET /articles?limit=20", func(*rand.Rand) *http.Request {
+			return get(restURL + "/articles?limit=20")
 		}, 200},
 		{"POST /articles", func(*rand.Rand) *http.Request {
 			req, _ := http.NewRequest(http.MethodPost, restURL+"/articles", bytes.NewReader(body))
@@ -154,22 +181,40 @@ func runREST(duration, warmup time.Duration, concurrency, seed int) error {
 		}, 201},
 	}
 
-	fmt.Printf("ArticleKit REST benchmark: %d clients, %s per scenario after %s warm-up, SQLite, %d articles seeded, GOMAXPROCS=%d\n\n",
-		concurrency, duration, warmup, seed, runtimeProcs())
+	fmt.Printf("ArticleKit REST benchmark: %d clients, %s per scenario in %d rounds, each paired with a baseline round; SQLite, %d articles seeded, GOMAXPROCS=%d\n\n",
+		concurrency, duration, rounds, seed, runtime.GOMAXPROCS(0))
+	baseline := scenarios[0]
+	load(client, concurrency, warmup, baseline.req, baseline.want)
 	var results []result
-	for i, sc := range scenarios {
-		if i > 0 && !strings.Contains(sc.name, filter) {
+	var baseAll result
+	for _, sc := range scenarios[1:] {
+		if !strings.Contains(sc.name, filter) {
 			continue
 		}
 		load(client, concurrency, warmup, sc.req, sc.want)
-		res := load(client, concurrency, duration, sc.req, sc.want)
+		// The machine's speed drifts: compare each round with a baseline
+		// round run just before it, and report the median ratio.
+		var roundResults []result
+		var ratios []float64
+		for range rounds {
+			base := load(client, concurrency, duration/time.Duration(rounds), baseline.req, baseline.want)
+			res := load(client, concurrency, duration/time.Duration(rounds), sc.req, sc.want)
+			ratios = append(ratios, res.rps()/base.rps())
+			roundResults = append(roundResults, res)
+			baseAll = baseAll.merge(base)
+		}
+		res := merged(roundResults)
 		res.name = sc.name
+		slices.Sort(ratios)
+		res.ratio = ratios[len(ratios)/2]
 		results = append(results, res)
 	}
+	baseAll.name, baseAll.ratio = baseline.name, 1
+	results = append([]result{baseAll}, results...)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs baseline\t")
+	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs baseline (median of rounds)\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%.0f%%\t\n", r.name, r.rps(), round(r.p50), round(r.p99), r.errors, 100*r.rps()/results[0].rps())
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%.0f%%\t\n", r.name, r.rps(), round(r.p50()), round(r.p99()), r.errors, 100*r.ratio)
 	}
 	return tw.Flush()
 }
@@ -209,13 +254,8 @@ func load(client *http.Client, concurrency int, d time.Duration, newReq func(*ra
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
 	slices.Sort(all)
-	res := result{requests: len(all), errors: errs.Load(), elapsed: elapsed}
-	if len(all) > 0 {
-		res.p50, res.p99 = all[len(all)/2], all[len(all)*99/100]
-	}
-	return res
+	return result{latencies: all, errors: errs.Load(), elapsed: time.Since(start)}
 }
 
 // bareHandler is the baseline: net/http's mux and a JSON-encoded article,
@@ -268,5 +308,3 @@ func round(d time.Duration) time.Duration {
 	}
 	return d.Round(time.Microsecond)
 }
-
-func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
