@@ -132,3 +132,31 @@ func TestErrorClassification(t *testing.T) {
 		}
 	}
 }
+
+// No URL may crash Open or leak its password through an error or String.
+func FuzzOpen(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"postgres", "h:1/d"}, {"mysql", "h/d?x=%zz"}, {"mysql", "[::1/d"}, {"postgres", "h:99999/d"},
+		{"postgresql", "h/d?sslmode=bogus"}, {"oracle", "h"}, {"", "h"}, {"mysql", "h:x/d?tls=custom"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	const password = "Pw-Marker-91"
+	f.Fuzz(func(t *testing.T, scheme, rest string) {
+		if strings.HasPrefix(strings.ToLower(scheme), "sqlite") || strings.EqualFold(scheme, "file") {
+			return // opening SQLite creates files; its parsing is covered by TestOpen
+		}
+		raw := scheme + "://user:" + password + "@" + rest
+		db, err := Open(raw, Options{})
+		if err == nil {
+			defer db.Close()
+			if strings.Contains(db.String(), password) {
+				t.Fatalf("String() leaks the password: %s", db)
+			}
+			return
+		}
+		if strings.Contains(err.Error(), password) {
+			t.Fatalf("Open(%q) error leaks the password: %v", raw, err)
+		}
+	})
+}
