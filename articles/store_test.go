@@ -214,11 +214,6 @@ func pendingEvents(t *testing.T, o *articles.Outbox) []articles.Event {
 	return events
 }
 
-func withVersion(a articles.Article, v int64) articles.Article {
-	a.Version = v
-	return a
-}
-
 func draft(title string) articles.Draft {
 	return articles.Draft{Title: title, Content: "Body of " + title, Author: "ada"}
 }

@@ -467,13 +467,12 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatal("server still accepts requests after Stop")
 	}
 	// A busy port fails start-up.
-	busy, _ := restapi.NewServer(restapi.Config{Addr: srv.Addr().String()}, api, zap.NewNop())
 	other, _ := restapi.NewServer(restapi.Config{Addr: "127.0.0.1:0"}, api, zap.NewNop())
 	if err := other.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer other.Stop(context.Background())
-	busy, _ = restapi.NewServer(restapi.Config{Addr: other.Addr().String()}, api, zap.NewNop())
+	busy, _ := restapi.NewServer(restapi.Config{Addr: other.Addr().String()}, api, zap.NewNop())
 	if err := busy.Start(); err == nil {
 		t.Fatal("Start on a busy port succeeded")
 	}

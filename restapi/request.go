@@ -65,8 +65,8 @@ func (a *API) decodeDraft(w http.ResponseWriter, r *http.Request) (articles.Draf
 		}
 		return d, problem(http.StatusBadRequest, TypeBadRequest, "The request body could not be read.")
 	}
-	if err := decodeStrict(body, &d); err != nil {
-		return d, problem(http.StatusBadRequest, TypeBadRequest, err.Error())
+	if detail, ok := decodeStrict(body, &d); !ok {
+		return d, problem(http.StatusBadRequest, TypeBadRequest, detail)
 	}
 	if d.Tags == nil {
 		d.Tags = []string{}
@@ -80,38 +80,38 @@ func tooLarge(limit int64) *Problem {
 }
 
 // decodeStrict decodes one JSON object into v, rejecting unknown fields and
-// trailing data, with error messages that name the problem but never echo
-// more than a little of the input.
-func decodeStrict(body []byte, v any) error {
+// trailing data. On failure it returns the problem detail to send: it names
+// the problem but never echoes more than a little of the input.
+func decodeStrict(body []byte, v any) (detail string, ok bool) {
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-		return errors.New("The body must be a JSON object.")
+		return "The body must be a JSON object.", false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonProblem(err), false
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("The body must hold a single JSON object and nothing after it.")
+		return "The body must hold a single JSON object and nothing after it.", false
 	}
-	return nil
+	return "", true
 }
 
-func jsonError(err error) error {
+func jsonProblem(err error) string {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syntax):
-		return fmt.Errorf("Malformed JSON at byte %d.", syntax.Offset)
+		return fmt.Sprintf("Malformed JSON at byte %d.", syntax.Offset)
 	case errors.As(err, &typ):
-		return fmt.Errorf("Field %s: must be %s, not %s.", strconv.Quote(typ.Field), jsonType(typ.Type.Kind().String()), typ.Value)
+		return fmt.Sprintf("Field %s: must be %s, not %s.", strconv.Quote(typ.Field), jsonType(typ.Type.Kind().String()), typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("Malformed JSON: the body ends too early.")
+		return "Malformed JSON: the body ends too early."
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		return fmt.Errorf("Unknown field %s.", truncate(field, 40))
+		return fmt.Sprintf("Unknown field %s.", truncate(field, 40))
 	default:
-		return errors.New("Malformed JSON.")
+		return "Malformed JSON."
 	}
 }
 

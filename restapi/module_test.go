@@ -1,0 +1,65 @@
+package restapi_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/metrics"
+	"github.com/articlekit/articlekit/restapi"
+)
+
+func TestModule(t *testing.T) {
+	options := func(populate ...any) fx.Option {
+		return fx.Options(
+			fx.Supply(
+				articles.Config{DatabaseURL: "sqlite://" + t.TempDir() + "/m.db"},
+				restapi.Config{Addr: "127.0.0.1:0"},
+				zaptest.NewLogger(t),
+			),
+			metrics.Module, articles.Module, restapi.Module,
+			fx.Provide(restapi.AsRoute(func() restapi.Route {
+				return restapi.Route{Method: "GET", Path: "/version", Handler: http.HandlerFunc(
+					func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "v1") })}
+			})),
+			fx.Populate(populate...),
+		)
+	}
+	if err := fx.ValidateApp(options()); err != nil {
+		t.Fatal(err)
+	}
+	var srv *restapi.Server
+	app := fxtest.New(t, options(&srv))
+	app.RequireStart()
+	base := "http://" + srv.Addr().String()
+	for path, want := range map[string]string{
+		"/ready":   `{"status":"ready"}`,
+		"/version": "v1",
+		"/metrics": `articles_stored 0`,
+	} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s = %d %.200s, want %q", path, resp.StatusCode, body, want)
+		}
+	}
+	resp, err := http.Post(base+"/articles", "application/json", strings.NewReader(`{"title":"via fx"}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST = %v, %v", resp, err)
+	}
+	resp.Body.Close()
+	app.RequireStop()
+	if _, err := http.Get(base + "/health"); err == nil {
+		t.Fatal("server still answers after stop")
+	}
+}
