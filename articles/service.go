@@ -107,7 +107,8 @@ func (s *Service) Update(ctx context.Context, id int64, d Draft, expectedVersion
 
 // Put replaces article id with d, or creates it under that id when no live
 // article has it (created reports which). A deleted id comes back to life
-// with the version after its deletion. Unmet preconditions give ErrConflict.
+// with the version after its deletion. Unmet preconditions give ErrConflict;
+// creating an id above MaxID gives a *ValidationError.
 func (s *Service) Put(ctx context.Context, id int64, d Draft, pre Precondition) (a Article, created bool, err error) {
 	return s.save(ctx, id, d, pre, true)
 }

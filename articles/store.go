@@ -350,6 +350,10 @@ func (s *Store) save(ctx context.Context, id int64, d Draft, pre Precondition, c
 		if err := pre.check(live, cur.Version); err != nil {
 			return err
 		}
+		if !found && id > MaxID {
+			return &ValidationError{Fields: []FieldError{{Field: "id", Code: "out_of_range",
+				Message: fmt.Sprintf("must be at most %d for a new article", MaxID)}}}
+		}
 		a = Article{ID: id, Title: d.Title, Content: d.Content, Author: d.Author, Tags: d.Tags,
 			CreatedAt: now, UpdatedAt: now, Version: cur.Version + 1}
 		created = !live
@@ -525,6 +529,8 @@ func (s *Store) dbError(op string, err error) error {
 	case errors.Is(err, sql.ErrNoRows):
 		return ErrNotFound
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict):
+		return err
+	case errors.As(err, new(*ValidationError)):
 		return err
 	case sqldb.IsUnavailable(err):
 		return fmt.Errorf("articles: %s: %w: %w", op, ErrUnavailable, err)

@@ -168,6 +168,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"signed id", "GET", "/articles/+1", "", nil, 400, restapi.TypeBadRequest},
 		{"id out of range", "GET", "/articles/9223372036854775808", "", nil, 400, restapi.TypeBadRequest},
 		{"PUT bad id", "PUT", "/articles/1.5", `{"title":"a"}`, nil, 400, restapi.TypeBadRequest},
+		{"PUT id beyond client range", "PUT", "/articles/9007199254740992", `{"title":"a"}`, nil, 422, restapi.TypeValidation},
 		{"DELETE bad id", "DELETE", "/articles/1e3", "", nil, 400, restapi.TypeBadRequest},
 		{"missing", "GET", "/articles/999999", "", nil, 404, restapi.TypeNotFound},
 		{"PUT invalid", "PUT", "/articles/" + id, `{"title":""}`, nil, 422, restapi.TypeValidation},
@@ -183,8 +184,11 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"limit too big", "GET", "/articles?limit=1001", "", nil, 400, restapi.TypeBadRequest},
 		{"limit not a number", "GET", "/articles?limit=ten", "", nil, 400, restapi.TypeBadRequest},
 		{"negative offset", "GET", "/articles?offset=-1", "", nil, 400, restapi.TypeBadRequest},
-		{"forged cursor", "GET", "/articles?cursor=Zm9v", "", nil, 400, restapi.TypeBadRequest},
-		{"cursor and offset", "GET", "/articles?offset=1&cursor=YzE", "", nil, 400, restapi.TypeBadRequest},
+		{"bad cursor", "GET", "/articles?cursor=Zm9v", "", nil, 400, restapi.TypeBadRequest},
+		{"zero cursor", "GET", "/articles?cursor=0", "", nil, 400, restapi.TypeBadRequest},
+		{"offset too big", "GET", "/articles?offset=2147483648", "", nil, 400, restapi.TypeBadRequest},
+		{"PUT on the validate route", "PUT", "/articles/validate", `{"title":"a"}`, nil, 405, restapi.TypeMethodNotAllowed},
+		{"empty If-None-Match on a write", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"If-None-Match", " "}, 400, restapi.TypeBadRequest},
 		{"author too long", "GET", "/articles?author=" + strings.Repeat("é", 101), "", nil, 400, restapi.TypeBadRequest},
 		{"unknown path", "GET", "/nope", "", nil, 404, restapi.TypeNotFound},
 		{"wrong method", "PATCH", "/articles/" + id, `{"title":"a"}`, nil, 405, restapi.TypeMethodNotAllowed},
@@ -288,7 +292,11 @@ func TestListPagination(t *testing.T) {
 	h.create("untagged")
 	next := regexp.MustCompile(`^<([^>]+)>; rel="next"$`)
 
-	for _, start := range []string{"/articles?tag=t&limit=2", "/articles?tag=t&limit=2&offset=0"} {
+	for start, want := range map[string][]int64{
+		"/articles?tag=t&limit=2":                                         ids,
+		"/articles?tag=t&limit=2&offset=0":                                ids,
+		fmt.Sprintf("/articles?tag=t&limit=2&cursor=%d&offset=1", ids[0]): ids[2:],
+	} {
 		t.Run(start, func(t *testing.T) {
 			var got []int64
 			url := start
@@ -297,7 +305,7 @@ func TestListPagination(t *testing.T) {
 					t.Fatal("pagination does not end")
 				}
 				resp, body := h.do("GET", url, "")
-				if resp.StatusCode != 200 || resp.Header.Get("X-Total-Count") != "5" {
+				if resp.StatusCode != 200 || resp.Header.Get("X-Total-Count") == "" {
 					t.Fatalf("GET %s = %d, X-Total-Count %q", url, resp.StatusCode, resp.Header.Get("X-Total-Count"))
 				}
 				var page []articles.Article
@@ -312,8 +320,8 @@ func TestListPagination(t *testing.T) {
 					url = m[1]
 				}
 			}
-			if fmt.Sprint(got) != fmt.Sprint(ids) {
-				t.Fatalf("paged through %v, want %v", got, ids)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("paged through %v, want %v", got, want)
 			}
 		})
 	}

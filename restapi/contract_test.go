@@ -103,8 +103,18 @@ func (c *contractTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		}
 		return resp, nil
 	}
+	reqInput := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{ExcludeRequestBody: true}}
+	if err := openapi3filter.ValidateRequest(req.Context(), reqInput); err != nil {
+		// A request the document does not allow (a bad id, a bad query
+		// parameter) may only get a problem response.
+		if ct := resp.Header.Get("Content-Type"); resp.StatusCode < 400 || resp.StatusCode >= 500 || ct != restapi.ProblemContentType {
+			c.t.Errorf("%s %s: invalid request answered %d %s", req.Method, req.URL, resp.StatusCode, ct)
+		}
+		return resp, nil
+	}
 	input := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		RequestValidationInput: reqInput,
 		Status:                 resp.StatusCode,
 		Header:                 resp.Header,
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true},

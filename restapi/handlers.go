@@ -13,7 +13,7 @@ import (
 )
 
 func (a *API) get(w http.ResponseWriter, req bunrouter.Request) error {
-	id, err := articleID(req)
+	id, err := a.articleID(w, req)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (a *API) create(w http.ResponseWriter, req bunrouter.Request) error {
 }
 
 func (a *API) put(w http.ResponseWriter, req bunrouter.Request) error {
-	id, err := articleID(req)
+	id, err := a.articleID(w, req)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (a *API) put(w http.ResponseWriter, req bunrouter.Request) error {
 }
 
 func (a *API) delete(w http.ResponseWriter, req bunrouter.Request) error {
-	id, err := articleID(req)
+	id, err := a.articleID(w, req)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -16,14 +17,19 @@ import (
 	"github.com/uptrace/bunrouter"
 
 	"github.com/articlekit/articlekit/articles"
-	"github.com/articlekit/articlekit/restapi/internal/cursor"
 )
 
-// articleID parses the {id} path parameter: a positive decimal int64.
-func articleID(req bunrouter.Request) (int64, error) {
+// articleID parses the {id} path parameter: a positive decimal int64. A
+// path that is a static route for other methods (PUT /articles/validate)
+// gets the 405 that route would give, not a 400 for a bad id.
+func (a *API) articleID(w http.ResponseWriter, req bunrouter.Request) (int64, error) {
 	raw := req.Param("id")
 	id, err := parsePositiveInt(raw)
 	if err != nil {
+		if allow, ok := a.allowed[req.URL.Path]; ok {
+			w.Header().Set("Allow", allow)
+			return 0, problem(http.StatusMethodNotAllowed, TypeMethodNotAllowed, "Allowed methods: "+allow+".")
+		}
 		return 0, problem(http.StatusBadRequest, TypeBadRequest,
 			fmt.Sprintf("Article id %s: must be an integer from 1 to %d.", strconv.Quote(truncate(raw, 40)), int64(1<<63-1)))
 	}
@@ -133,34 +139,36 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// parseListQuery reads limit, offset, cursor, author and tag. usingOffset
-// reports whether the client paginates by offset (else by cursor).
+// parseListQuery reads limit, offset, cursor, author and tag. The cursor is
+// the last id of the previous page (keyset pagination); an offset then skips
+// articles after it. usingOffset reports whether the client paginates by
+// offset, which the next-page link then keeps doing.
 func parseListQuery(v url.Values) (q articles.ListQuery, usingOffset bool, err error) {
 	bad := func(format string, args ...any) (articles.ListQuery, bool, error) {
 		return articles.ListQuery{}, false, problem(http.StatusBadRequest, TypeBadRequest, fmt.Sprintf(format, args...))
 	}
 	q.Limit = articles.DefaultPageSize
-	if s := v.Get("limit"); s != "" {
+	if v.Has("limit") {
+		s := v.Get("limit")
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > articles.MaxPageSize {
 			return bad("Query parameter limit: must be an integer from 1 to %d.", articles.MaxPageSize)
 		}
 		q.Limit = n
 	}
-	if s := v.Get("offset"); s != "" {
+	if v.Has("offset") {
+		s := v.Get("offset")
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n > math.MaxInt32 {
 			return bad("Query parameter offset: must be a non-negative integer.")
 		}
 		q.Offset, usingOffset = n, true
 	}
-	if s := v.Get("cursor"); s != "" {
-		if usingOffset {
-			return bad("Query parameters offset and cursor cannot be combined.")
-		}
-		after, ok := cursor.Decode(s)
-		if !ok {
-			return bad("Query parameter cursor: not a cursor this API issued.")
+	if v.Has("cursor") {
+		s := v.Get("cursor")
+		after, err := parsePositiveInt(s)
+		if err != nil {
+			return bad("Query parameter cursor: must be the id of the last article of the previous page, as in the Link header.")
 		}
 		q.AfterID = after
 	}
@@ -184,8 +192,11 @@ func nextPageURL(u *url.URL, q articles.ListQuery, page articles.Page, usingOffs
 	}
 	if usingOffset {
 		v.Set("offset", strconv.Itoa(q.Offset+len(page.Articles)))
+		if q.AfterID > 0 {
+			v.Set("cursor", strconv.FormatInt(q.AfterID, 10))
+		}
 	} else {
-		v.Set("cursor", cursor.Encode(page.Articles[len(page.Articles)-1].ID))
+		v.Set("cursor", strconv.FormatInt(page.Articles[len(page.Articles)-1].ID, 10))
 	}
 	return u.Path + "?" + v.Encode()
 }
@@ -212,7 +223,7 @@ func etagListMatches(list string, version int64) bool {
 // only "*". isConditional reports whether either header was present.
 func precondition(r *http.Request) (pre articles.Precondition, isConditional bool, err error) {
 	ifMatch, ifNoneMatch := strings.TrimSpace(r.Header.Get("If-Match")), strings.TrimSpace(r.Header.Get("If-None-Match"))
-	if ifMatch == "" && ifNoneMatch == "" {
+	if ifMatch == "" && len(r.Header.Values("If-None-Match")) == 0 {
 		return pre, false, nil
 	}
 	switch ifMatch {
@@ -226,9 +237,9 @@ func precondition(r *http.Request) (pre articles.Precondition, isConditional boo
 			pre.Version = v
 		}
 	}
-	switch ifNoneMatch {
-	case "":
-	case "*":
+	switch {
+	case len(r.Header.Values("If-None-Match")) == 0:
+	case ifNoneMatch == "*":
 		pre.MustNotExist = true
 	default:
 		return pre, true, problem(http.StatusBadRequest, TypeBadRequest, `If-None-Match on a write supports only "*".`)

@@ -106,7 +106,7 @@ func testUpdate(t *testing.T, api API) {
 	if _, err := api.Update(ctx, a.ID, draft("Any version"), 0); err != nil {
 		t.Fatalf("Update without expected version: %v", err)
 	}
-	if _, err := api.Update(ctx, 1<<62, draft("Nobody"), 0); !errors.Is(err, articles.ErrNotFound) {
+	if _, err := api.Update(ctx, 1<<52, draft("Nobody"), 0); !errors.Is(err, articles.ErrNotFound) {
 		t.Fatalf("Update(missing) = %v, want ErrNotFound", err)
 	}
 	got, _ := api.Get(ctx, a.ID)
@@ -138,6 +138,22 @@ func testPut(t *testing.T, api API) {
 	next := MustCreate(t, api, draft("After explicit id"))
 	if next.ID <= id {
 		t.Fatalf("Create after Put(%d) assigned id %d", id, next.ID)
+	}
+	// Clients choose new ids up to MaxID; the rest is the id sequence's, so
+	// that no request can exhaust it.
+	var verr *articles.ValidationError
+	if _, _, err := api.Put(ctx, articles.MaxID+1, draft("Too far"), articles.Precondition{}); !errors.As(err, &verr) || verr.Fields[0].Field != "id" {
+		t.Fatalf("Put(MaxID+1) = %v, want a validation error on id", err)
+	}
+	if _, created, err := api.Put(ctx, articles.MaxID, draft("Edge"), articles.Precondition{}); err != nil || !created {
+		t.Fatalf("Put(MaxID) = created %v, %v", created, err)
+	}
+	beyond := MustCreate(t, api, draft("Sequence goes on"))
+	if beyond.ID <= articles.MaxID {
+		t.Fatalf("Create after Put(MaxID) assigned id %d", beyond.ID)
+	}
+	if _, err := api.Update(ctx, beyond.ID, draft("Still writable"), beyond.Version); err != nil {
+		t.Fatalf("Update(%d) beyond MaxID: %v", beyond.ID, err)
 	}
 }
 

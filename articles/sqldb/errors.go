@@ -69,5 +69,6 @@ func IsUnavailable(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.ECONNRESET) ||
 		strings.Contains(err.Error(), "sql: database is closed") ||
-		strings.Contains(err.Error(), "sql: statement is closed")
+		strings.Contains(err.Error(), "sql: statement is closed") ||
+		strings.Contains(err.Error(), "database or disk is full")
 }

@@ -28,7 +28,6 @@ import (
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/restapi"
-	"github.com/articlekit/articlekit/restapi/internal/cursor"
 )
 
 // Client calls one REST API server. It is safe for concurrent use.
@@ -103,7 +102,7 @@ func (c *Client) List(ctx context.Context, q articles.ListQuery) (articles.Page,
 		v.Set("offset", strconv.Itoa(q.Offset))
 	}
 	if q.AfterID > 0 {
-		v.Set("cursor", cursor.Encode(q.AfterID))
+		v.Set("cursor", strconv.FormatInt(q.AfterID, 10))
 	}
 	if q.Author != "" {
 		v.Set("author", q.Author)
