@@ -93,7 +93,8 @@ type ListQuery struct {
 	AfterID int64
 }
 
-// Validate reports out-of-range fields as a *ValidationError.
+// Validate reports out-of-range fields, and filters no article could match
+// (too long, control characters, invalid UTF-8), as a *ValidationError.
 func (q ListQuery) Validate() error {
 	var v validator
 	if q.Limit < 0 || q.Limit > MaxPageSize {
@@ -105,6 +106,10 @@ func (q ListQuery) Validate() error {
 	if q.AfterID < 0 {
 		v.add("after_id", "out_of_range", "must not be negative")
 	}
+	// The filters follow the rules of the fields they match: a value no
+	// article can have is a mistake worth reporting.
+	v.line("author", q.Author, q.Author, MaxAuthorLen)
+	v.line("tag", q.Tag, q.Tag, MaxTagLen)
 	return v.err()
 }
 

@@ -189,6 +189,8 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"offset too big", "GET", "/articles?offset=2147483648", "", nil, 400, restapi.TypeBadRequest},
 		{"PUT on the validate route", "PUT", "/articles/validate", `{"title":"a"}`, nil, 405, restapi.TypeMethodNotAllowed},
 		{"empty If-None-Match on a write", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"If-None-Match", " "}, 400, restapi.TypeBadRequest},
+		{"NUL in author", "GET", "/articles?author=a%00b", "", nil, 400, restapi.TypeBadRequest},
+		{"control character in tag", "GET", "/articles?tag=%07", "", nil, 400, restapi.TypeBadRequest},
 		{"author too long", "GET", "/articles?author=" + strings.Repeat("é", 101), "", nil, 400, restapi.TypeBadRequest},
 		{"unknown path", "GET", "/nope", "", nil, 404, restapi.TypeNotFound},
 		{"wrong method", "PATCH", "/articles/" + id, `{"title":"a"}`, nil, 405, restapi.TypeMethodNotAllowed},

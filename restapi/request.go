@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/uptrace/bunrouter"
 
@@ -173,8 +172,11 @@ func parseListQuery(v url.Values) (q articles.ListQuery, usingOffset bool, err e
 		q.AfterID = after
 	}
 	q.Author, q.Tag = v.Get("author"), v.Get("tag")
-	if utf8.RuneCountInString(q.Author) > articles.MaxAuthorLen || utf8.RuneCountInString(q.Tag) > articles.MaxTagLen {
-		return bad("Query parameters author and tag: too long.")
+	if err := q.Validate(); err != nil {
+		var verr *articles.ValidationError
+		errors.As(err, &verr)
+		f := verr.Fields[0]
+		return bad("Query parameter %s: %s.", f.Field, f.Message)
 	}
 	return q, usingOffset, nil
 }

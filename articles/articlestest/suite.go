@@ -215,6 +215,8 @@ func testList(t *testing.T, api API) {
 		{"no match", articles.ListQuery{Author: author, Tag: "nope"}, nil, 0, false, false},
 		{"limit too big", articles.ListQuery{Limit: articles.MaxPageSize + 1}, nil, 0, false, true},
 		{"negative offset", articles.ListQuery{Offset: -1}, nil, 0, false, true},
+		{"NUL in author", articles.ListQuery{Author: "a\x00b"}, nil, 0, false, true},
+		{"control character in tag", articles.ListQuery{Tag: "\a"}, nil, 0, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
