@@ -75,6 +75,7 @@ func FuzzRequest(f *testing.F) {
 		{"PUT", "/articles/9", "", `W/"x"`},
 		{"DELETE", "/articles/99999999999999999999", "", "*"},
 		{"GET", "/articles/%00", "limit=%zz", ""},
+		{"GET", "/articles", "author=%00&tag=%07", ""},
 		{"BREW", "/../../etc/passwd", "", ""},
 		{"GET", "/articles//1/", "", ""},
 	} {

@@ -2,7 +2,11 @@
 // machine, against a bare net/http JSON handler measured in the same run as
 // the baseline, so that ratios hold on a noisy machine.
 //
-//	go run ./examples/bench rest [-duration 5s] [-concurrency 32]
+//	go run ./examples/bench rest [-duration 10s] [-rounds 5] [-concurrency 32]
+//
+// Each scenario runs in rounds, each round right after a round of the
+// baseline, and the ratio reported is the median of the per-round ratios:
+// the machine's speed drifts, but two adjacent rounds see the same machine.
 //
 // Everything runs in this process on 127.0.0.1: the servers, a SQLite
 // database in a temporary directory, and the load generator (keep-alive
@@ -213,10 +217,18 @@ func runREST(duration, warmup time.Duration, concurrency, seed, rounds int) erro
 	results = append([]result{baseAll}, results...)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs baseline (median of rounds)\t")
+	var failed int64
 	for _, r := range results {
 		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%.0f%%\t\n", r.name, r.rps(), round(r.p50()), round(r.p99()), r.errors, 100*r.ratio)
+		failed += r.errors
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d requests failed or got an unexpected status", failed)
+	}
+	return nil
 }
 
 // load runs concurrency clients for d and measures them.
