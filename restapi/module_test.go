@@ -63,3 +63,20 @@ func TestModule(t *testing.T) {
 		t.Fatal("server still answers after stop")
 	}
 }
+
+func TestConfig(t *testing.T) {
+	if err := (restapi.Config{}).Validate(); err != nil {
+		t.Fatalf("zero Config: %v", err)
+	}
+	for _, bad := range []restapi.Config{{MaxBodyBytes: -1}, {ReadTimeout: -1}} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("Validate(%+v) = nil", bad)
+		}
+		if _, err := restapi.NewServer(bad, http.NotFoundHandler(), nil); err == nil {
+			t.Errorf("NewServer(%+v) accepted an invalid config", bad)
+		}
+	}
+	if d := (restapi.Config{}).WithDefaults(); d.Addr != restapi.DefaultAddr || d.MaxBodyBytes != restapi.DefaultMaxBodyBytes {
+		t.Errorf("WithDefaults = %+v", d)
+	}
+}
