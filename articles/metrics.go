@@ -16,6 +16,7 @@ import (
 //	articles_stored                              gauge: live articles
 //	articles_outbox_pending_events               gauge: unpublished outbox events
 //	articles_outbox_oldest_pending_age_seconds   gauge: age of the oldest of them
+//	articles_change_subscribers                  gauge: open Changes subscriptions
 //	go_sql_*{db_name="articles_write"|"articles_read"}  connection pool statistics
 //
 // The gauges are read from the database at scrape time.
@@ -26,6 +27,8 @@ func (s *Service) Collector() prometheus.Collector {
 		pending: prometheus.NewDesc("articles_outbox_pending_events", "Outbox events not yet published.", nil, nil),
 		oldest: prometheus.NewDesc("articles_outbox_oldest_pending_age_seconds",
 			"Age of the oldest unpublished outbox event; 0 when none is pending.", nil, nil),
+		subscribers: prometheus.NewDesc("articles_change_subscribers",
+			"Open subscriptions to the service's change feed.", nil, nil),
 		inner: []prometheus.Collector{s.changes, s.applies,
 			collectors.NewDBStatsCollector(s.store.db.Write.DB, "articles_write")},
 	}
@@ -36,8 +39,8 @@ func (s *Service) Collector() prometheus.Collector {
 }
 
 type collector struct {
-	svc                     *Service
-	stored, pending, oldest *prometheus.Desc
+	svc                                  *Service
+	stored, pending, oldest, subscribers *prometheus.Desc
 	inner                   []prometheus.Collector
 }
 
@@ -48,6 +51,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.stored
 	ch <- c.pending
 	ch <- c.oldest
+	ch <- c.subscribers
 }
 
 // scrapeTimeout bounds the database queries of one scrape, well under
@@ -58,6 +62,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for _, in := range c.inner {
 		in.Collect(ch)
 	}
+	ch <- prometheus.MustNewConstMetric(c.subscribers, prometheus.GaugeValue, float64(c.svc.hub.count()))
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	db := c.svc.store.db.Read

@@ -17,6 +17,7 @@ type Service struct {
 
 	changes *prometheus.CounterVec
 	applies *prometheus.CounterVec
+	hub     hub
 }
 
 // Option configures a Service.
@@ -77,7 +78,7 @@ func (s *Service) Create(ctx context.Context, d Draft) (Article, error) {
 	if err != nil {
 		return Article{}, err
 	}
-	s.changes.WithLabelValues(string(Created)).Inc()
+	s.committed(Change{Type: Created, Article: a})
 	return a, nil
 }
 
@@ -128,7 +129,7 @@ func (s *Service) save(ctx context.Context, id int64, d Draft, pre Precondition,
 	if created {
 		kind = Created
 	}
-	s.changes.WithLabelValues(string(kind)).Inc()
+	s.committed(Change{Type: kind, Article: a})
 	return a, created, nil
 }
 
@@ -140,10 +141,11 @@ func (s *Service) Delete(ctx context.Context, id int64, expectedVersion int64) e
 	if id <= 0 {
 		return ErrNotFound
 	}
-	if err := s.store.delete(ctx, id, Precondition{Version: expectedVersion}, s.clock()); err != nil {
+	tomb, err := s.store.delete(ctx, id, Precondition{Version: expectedVersion}, s.clock())
+	if err != nil {
 		return err
 	}
-	s.changes.WithLabelValues(string(Deleted)).Inc()
+	s.committed(Change{Type: Deleted, Article: tomb})
 	return nil
 }
 
@@ -168,7 +170,27 @@ func (s *Service) Apply(ctx context.Context, ch Change) (ApplyResult, error) {
 		return 0, err
 	}
 	s.applies.WithLabelValues(result.String()).Inc()
+	if result == Applied {
+		s.hub.publish(ch)
+	}
 	return result, nil
+}
+
+// committed counts a change made through the service and tells subscribers.
+func (s *Service) committed(c Change) {
+	s.changes.WithLabelValues(string(c.Type)).Inc()
+	s.hub.publish(c)
+}
+
+// Changes subscribes to the changes committed through this Service —
+// creates, updates, deletes and applied replicated changes — from now on,
+// in the order they committed. The channel closes when ctx ends, or when
+// the subscriber falls ChangeBuffer changes behind (it may then subscribe
+// again). Changes made by other processes are not seen here; they reach
+// other processes through the outbox. The error is always nil: it is there
+// so that remote feeds (the REST client's) share the signature.
+func (s *Service) Changes(ctx context.Context) (<-chan Change, error) {
+	return s.hub.subscribe(ctx), nil
 }
 
 func validateChange(ch Change) error {

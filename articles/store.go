@@ -375,8 +375,8 @@ func (s *Store) save(ctx context.Context, id int64, d Draft, pre Precondition, c
 	return normalized(a), created, nil
 }
 
-func (s *Store) delete(ctx context.Context, id int64, pre Precondition, now time.Time) error {
-	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+func (s *Store) delete(ctx context.Context, id int64, pre Precondition, now time.Time) (tomb Article, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		cur, found, err := s.lock(ctx, tx, id)
 		if err != nil {
 			return err
@@ -391,13 +391,15 @@ func (s *Store) delete(ctx context.Context, id int64, pre Precondition, now time
 		if err := s.updateRow(ctx, tx, &cur); err != nil {
 			return err
 		}
-		tomb, err := cur.article()
-		if err != nil {
+		if tomb, err = cur.article(); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, Deleted, tomb)
 	})
-	return s.dbError("delete", err)
+	if err != nil {
+		return Article{}, s.dbError("delete", err)
+	}
+	return tomb, nil
 }
 
 // apply stores ch if it is newer than the stored state of its article. It

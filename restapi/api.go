@@ -88,6 +88,7 @@ func (a *API) endpoints() []endpoint {
 		{http.MethodGet, "/articles", a.list},
 		{http.MethodPost, "/articles", a.create},
 		{http.MethodPost, "/articles/validate", a.validate},
+		{http.MethodGet, "/articles/changes", a.changes},
 		{http.MethodGet, "/articles/:id", a.get},
 		{http.MethodPut, "/articles/:id", a.put},
 		{http.MethodDelete, "/articles/:id", a.delete},

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -87,7 +88,10 @@ func FuzzRequest(f *testing.F) {
 			!utf8.ValidString(path+query) {
 			return // net/http would refuse to parse such a request line
 		}
-		req, err := http.NewRequest(method, "http://test"+path+"?"+query, strings.NewReader(`{"title":"fuzz"}`))
+		// The change feed streams until its request ends: bound every request.
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, method, "http://test"+path+"?"+query, strings.NewReader(`{"title":"fuzz"}`))
 		if err != nil {
 			return
 		}

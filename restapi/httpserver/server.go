@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -48,6 +49,9 @@ type Server struct {
 	log  *zap.Logger
 	addr net.Addr
 	done chan struct{}
+
+	stopping     chan struct{}
+	stoppingOnce sync.Once
 }
 
 // New returns a server for handler; it does not listen until Start.
@@ -56,19 +60,36 @@ func New(cfg Config, handler http.Handler, log *zap.Logger) *Server {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Server{
-		srv: &http.Server{
-			Addr:              cfg.Addr,
-			Handler:           handler,
-			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-			ReadTimeout:       cfg.ReadTimeout,
-			WriteTimeout:      cfg.WriteTimeout,
-			IdleTimeout:       cfg.IdleTimeout,
-			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          zap.NewStdLog(log.WithOptions(zap.IncreaseLevel(zap.WarnLevel))),
-		},
-		log: log,
+	s := &Server{
+		stopping: make(chan struct{}),
+		log:      log,
 	}
+	s.srv = &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          zap.NewStdLog(log.WithOptions(zap.IncreaseLevel(zap.WarnLevel))),
+		BaseContext: func(net.Listener) context.Context {
+			return context.WithValue(context.Background(), stoppingKey{}, (<-chan struct{})(s.stopping))
+		},
+	}
+	s.srv.RegisterOnShutdown(func() { s.stoppingOnce.Do(func() { close(s.stopping) }) })
+	return s
+}
+
+type stoppingKey struct{}
+
+// Stopping returns a channel that closes when the server serving the
+// request whose context is ctx begins to stop. Long-lived handlers, such as
+// event streams, return when it closes, so that a graceful stop does not
+// wait for them. Outside a Server it returns nil, which never closes.
+func Stopping(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(stoppingKey{}).(<-chan struct{})
+	return ch
 }
 
 // Start binds the listen address and serves in the background. It returns

@@ -1,0 +1,58 @@
+package articles
+
+import (
+	"context"
+	"sync"
+)
+
+// ChangeBuffer is how many changes a subscriber may fall behind before its
+// subscription is closed.
+const ChangeBuffer = 256
+
+// hub fans committed changes out to subscribers. Publishing never blocks a
+// write: a subscriber that falls ChangeBuffer changes behind is dropped
+// (its channel closed), and resubscribes if it still cares.
+type hub struct {
+	mu   sync.Mutex
+	subs map[chan Change]struct{}
+}
+
+func (h *hub) subscribe(ctx context.Context) <-chan Change {
+	ch := make(chan Change, ChangeBuffer)
+	h.mu.Lock()
+	if h.subs == nil {
+		h.subs = map[chan Change]struct{}{}
+	}
+	h.subs[ch] = struct{}{}
+	h.mu.Unlock()
+	context.AfterFunc(ctx, func() { h.drop(ch) })
+	return ch
+}
+
+func (h *hub) drop(ch chan Change) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[ch]; ok {
+		delete(h.subs, ch)
+		close(ch)
+	}
+}
+
+func (h *hub) publish(c Change) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- c:
+		default:
+			delete(h.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+func (h *hub) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}

@@ -1,0 +1,88 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/restapi"
+	"github.com/articlekit/articlekit/restapi/client"
+	"go.uber.org/zap"
+)
+
+func TestChangesOverServerSentEvents(t *testing.T) {
+	c, svc, _ := newClient(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes, err := c.Changes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.Create(ctx, articles.Draft{Title: "streamed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Delete(ctx, a.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []articles.ChangeType{articles.Created, articles.Deleted} {
+		select {
+		case got := <-changes:
+			if got.Type != want || got.Article.ID != a.ID {
+				t.Fatalf("change = %s %+v, want %s of %d", got.Type, got.Article, want, a.ID)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %s change within 5s", want)
+		}
+	}
+	cancel()
+	for range changes {
+	}
+}
+
+// A server stopping ends its streams instead of waiting for them.
+func TestChangesEndWhenTheServerStops(t *testing.T) {
+	_, svc, _ := newClient(t)
+	srv, err := restapi.NewServer(restapi.Config{Addr: "127.0.0.1:0"}, restapi.New(svc), zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := client.New("http://" + srv.Addr().String())
+	changes, err := c.Changes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := srv.Stop(stopCtx); err != nil {
+		t.Fatalf("Stop with an open stream: %v (after %s)", err, time.Since(start))
+	}
+	select {
+	case _, open := <-changes:
+		if open {
+			t.Fatal("unexpected change")
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("stream still open after the server stopped")
+	}
+
+	if _, err := c.Changes(context.Background()); !errors.Is(err, articles.ErrUnavailable) {
+		t.Fatalf("Changes from a stopped server = %v, want ErrUnavailable", err)
+	}
+}
+
+func TestChangesWithoutFeed(t *testing.T) {
+	srv := httptest.NewServer(restapi.New(struct{ restapi.Articles }{}))
+	defer srv.Close()
+	c, _ := client.New(srv.URL)
+	if _, err := c.Changes(context.Background()); err == nil {
+		t.Fatal("Changes from a server without a feed succeeded")
+	}
+}
