@@ -1,0 +1,246 @@
+package graphqlapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/graphqlapi/internal/generated"
+	"github.com/articlekit/articlekit/metrics"
+	"github.com/articlekit/articlekit/restapi/httpserver"
+)
+
+// Option configures an API.
+type Option func(*API)
+
+// WithLogger sets the logger for access logs and failures.
+func WithLogger(log *zap.Logger) Option { return func(a *API) { a.log = log.Named("graphqlapi") } }
+
+// WithMetrics records HTTP metrics in m and operation metrics in reg.
+func WithMetrics(m *metrics.HTTP, reg prometheus.Registerer) Option {
+	return func(a *API) { a.httpMetrics, a.registerer = m, reg }
+}
+
+// API serves GraphQL at /graphql: POST executes queries and mutations, a
+// WebSocket upgrade (graphql-transport-ws) runs subscriptions, and a plain
+// GET serves GraphiQL.
+type API struct {
+	cfg         Config
+	log         *zap.Logger
+	httpMetrics *metrics.HTTP
+	registerer  prometheus.Registerer
+	handler     http.Handler
+}
+
+// Endpoint is the path the API serves.
+const Endpoint = "/graphql"
+
+// New returns the GraphQL API over backend.
+func New(backend Backend, cfg Config, opts ...Option) (*API, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &API{cfg: cfg.WithDefaults(), log: zap.NewNop()}
+	for _, opt := range opts {
+		opt(a)
+	}
+	gql, err := a.executor(backend)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST "+Endpoint, labelled(Endpoint, a.limited(gql)))
+	var get http.Handler = gql
+	if !a.cfg.DisablePlayground {
+		page, assets, err := a.playground()
+		if err != nil {
+			return nil, err
+		}
+		get = upgradeOr(gql, page)
+		if assets != nil {
+			mux.Handle("GET "+assetsPath, labelled(assetsPath+"*", assets))
+		}
+	}
+	mux.Handle("GET "+Endpoint, labelled(Endpoint, get))
+
+	var h http.Handler = mux
+	h = httpserver.Chain(h,
+		httpserver.RequestID,
+		httpserver.AccessLog(a.log),
+		httpserver.Recover(a.log, func(w http.ResponseWriter, _ *http.Request) {
+			writeGraphQLError(w, http.StatusInternalServerError, CodeInternal, "internal error")
+		}),
+	)
+	if a.httpMetrics != nil {
+		h = a.httpMetrics.Middleware(h)
+	}
+	a.handler = h
+	return a, nil
+}
+
+// ServeHTTP serves a request.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
+// executor builds the gqlgen server: transports, limits and error mapping.
+func (a *API) executor(backend Backend) (*handler.Server, error) {
+	cfg := generated.Config{Resolvers: &resolver{backend: backend}}
+	cfg.Complexity.Query.GetArticles = func(child int, limit, _ *int, _, _ *string) int {
+		n := 100
+		if limit != nil && *limit > 0 {
+			n = *limit
+		}
+		return child * n
+	}
+	srv := handler.New(generated.NewExecutableSchema(cfg))
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 10 * time.Second,
+		InitTimeout:           10 * time.Second,
+		PayloadReadLimit:      &a.cfg.MaxBodyBytes,
+	})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if !a.cfg.DisableIntrospection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
+	srv.Use(depthLimit{max: a.cfg.MaxDepth})
+	if a.registerer != nil {
+		m, err := newOperationMetrics(a.registerer)
+		if err != nil {
+			return nil, fmt.Errorf("graphqlapi: metrics: %w", err)
+		}
+		srv.Use(m)
+	}
+	srv.SetErrorPresenter(presentError(a.log))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		a.log.Error("resolver panicked", zap.Any("panic", v),
+			zap.String("request_id", httpserver.RequestIDFrom(ctx)))
+		return errors.New("resolver panicked")
+	})
+	return srv, nil
+}
+
+// limited bounds a POST: its body to MaxBodyBytes (413 beyond) and its
+// execution to Timeout.
+func (a *API) limited(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > a.cfg.MaxBodyBytes {
+			writeTooLarge(w, a.cfg.MaxBodyBytes)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes))
+		if err != nil {
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				writeTooLarge(w, a.cfg.MaxBodyBytes)
+				return
+			}
+			writeGraphQLError(w, http.StatusBadRequest, CodeBadUserInput, "the request body could not be read")
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), a.cfg.Timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeTooLarge(w http.ResponseWriter, limit int64) {
+	writeGraphQLError(w, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE",
+		fmt.Sprintf("the request body exceeds %d bytes", limit))
+}
+
+// writeGraphQLError answers, in the GraphQL response format, a request
+// that never reached the executor.
+func writeGraphQLError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
+		Message: message, Extensions: map[string]any{"code": code},
+	}}})
+}
+
+// upgradeOr sends WebSocket upgrades to ws and other requests to page.
+func upgradeOr(ws, page http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			// A subscription outlives the server's read and write timeouts,
+			// whose deadlines would otherwise stay on the hijacked connection.
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Time{})
+			_ = rc.SetWriteDeadline(time.Time{})
+			ws.ServeHTTP(w, r)
+			return
+		}
+		page.ServeHTTP(w, r)
+	})
+}
+
+func labelled(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		metrics.SetRoute(r.Context(), route)
+		next.ServeHTTP(w, r)
+	})
+}
+
+const assetsPath = Endpoint + "/assets/"
+
+// playgroundAssets are the files GraphiQL needs, by path under a
+// node_modules directory, with the integrity hashes gqlgen's GraphiQL page
+// checks (the files on npm are those jsDelivr serves).
+var playgroundAssets = []struct{ path, sri string }{
+	{"graphiql/graphiql.min.js", "sha256-hnImuor1znlJkD/FOTL3jayfS/xsyNoP04abi8bFJWs="},
+	{"graphiql/graphiql.min.css", "sha256-MEh+B2NdMSpj9kexQNN3QKc8UzMrCXW/Sx/phcpuyIU="},
+	{"react/umd/react.production.min.js", "sha256-S0lp+k7zWUMk2ixteM6HZvu8L9Eh//OVrt+ZfbCpmgY="},
+	{"react-dom/umd/react-dom.production.min.js", "sha256-IXWO0ITNDjfnNXIu5POVfqlgYoop36bDzhodR6LW5Pc="},
+}
+
+// playground returns the GraphiQL page and, when it is self-hosted, the
+// handler of its assets.
+func (a *API) playground() (page, assets http.Handler, err error) {
+	opts := []playground.GraphiqlConfigOption{playground.WithGraphiqlPersistStateInURL(true)}
+	if dir := a.cfg.PlaygroundAssetsDir; dir != "" {
+		files := map[string]string{}
+		for _, f := range playgroundAssets {
+			p := filepath.Join(dir, filepath.FromSlash(f.path))
+			if _, err := os.Stat(p); err != nil {
+				return nil, nil, fmt.Errorf("graphqlapi: playground assets: %w (install graphiql@4.1.2 react@18.2.0 react-dom@18.2.0 with npm)", err)
+			}
+			files[assetsPath+f.path] = p
+		}
+		assets = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, ok := files[r.URL.Path]
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Cache-Control", "public, max-age=86400")
+			http.ServeFile(w, r, p)
+		})
+		a0, a1, a2, a3 := playgroundAssets[0], playgroundAssets[1], playgroundAssets[2], playgroundAssets[3]
+		opts = append(opts,
+			playground.WithGraphiqlVersion(assetsPath+a0.path, assetsPath+a1.path, a0.sri, a1.sri),
+			playground.WithGraphiqlReactVersion(assetsPath+a2.path, assetsPath+a3.path, a2.sri, a3.sri),
+			playground.WithGraphiqlEnablePluginExplorer(false),
+		)
+	}
+	return playground.Handler("ArticleKit GraphQL", Endpoint, opts...), assets, nil
+}

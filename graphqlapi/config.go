@@ -1,0 +1,104 @@
+package graphqlapi
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// Config configures the GraphQL server. The zero value is valid: every
+// field has a documented default.
+type Config struct {
+	// Addr is the listen address. Default: ":8000".
+	Addr string `env:"GRAPHQL_ADDR"`
+	// Backend chooses what the resolvers call: "rest" (the REST API at
+	// RESTAPIURL, as the original design did) or "inprocess" (the
+	// *articles.Service of this process). Default: "rest".
+	Backend string `env:"GRAPHQL_BACKEND"`
+	// RESTAPIURL is the REST API the "rest" backend calls.
+	// Default: http://localhost:5000.
+	RESTAPIURL string `env:"REST_API_URL"`
+
+	// MaxDepth refuses operations nested deeper than this many fields. Default: 10.
+	MaxDepth int `env:"GRAPHQL_MAX_DEPTH"`
+	// MaxComplexity refuses operations costing more: each field costs 1, and
+	// a list costs its fields times its limit (100 when omitted). Default: 10000.
+	MaxComplexity int `env:"GRAPHQL_MAX_COMPLEXITY"`
+	// MaxBodyBytes caps POST bodies and WebSocket messages; larger ones get
+	// 413. Default: 1 MiB.
+	MaxBodyBytes int64 `env:"GRAPHQL_MAX_BODY_BYTES"`
+	// Timeout bounds each query and mutation. Default: 10s.
+	Timeout time.Duration `env:"GRAPHQL_TIMEOUT"`
+	// DisableIntrospection turns schema introspection off.
+	DisableIntrospection bool `env:"GRAPHQL_DISABLE_INTROSPECTION"`
+	// DisablePlayground stops serving GraphiQL at GET /graphql.
+	DisablePlayground bool `env:"GRAPHQL_DISABLE_PLAYGROUND"`
+	// PlaygroundAssetsDir, when set, is a node_modules directory holding
+	// graphiql@4.1.2, react@18.2.0 and react-dom@18.2.0, which GraphiQL is
+	// then served from instead of the jsDelivr CDN (for networks without
+	// it). Their integrity hashes are checked either way.
+	PlaygroundAssetsDir string `env:"GRAPHQL_PLAYGROUND_ASSETS_DIR"`
+}
+
+// Backends.
+const (
+	BackendREST      = "rest"
+	BackendInProcess = "inprocess"
+)
+
+// Defaults.
+const (
+	DefaultAddr          = ":8000"
+	DefaultRESTAPIURL    = "http://localhost:5000"
+	DefaultMaxDepth      = 10
+	DefaultMaxComplexity = 10000
+	DefaultMaxBodyBytes  = 1 << 20
+	DefaultTimeout       = 10 * time.Second
+)
+
+// WithDefaults returns c with every unset field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.Backend == "" {
+		c.Backend = BackendREST
+	}
+	if c.RESTAPIURL == "" {
+		c.RESTAPIURL = DefaultRESTAPIURL
+	}
+	if c.MaxDepth == 0 {
+		c.MaxDepth = DefaultMaxDepth
+	}
+	if c.MaxComplexity == 0 {
+		c.MaxComplexity = DefaultMaxComplexity
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	return c
+}
+
+// Validate reports every invalid field.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Backend != "" && c.Backend != BackendREST && c.Backend != BackendInProcess {
+		errs = append(errs, fmt.Errorf("Backend %q: want %q or %q", c.Backend, BackendREST, BackendInProcess))
+	}
+	if c.RESTAPIURL != "" {
+		if u, err := url.Parse(c.RESTAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("RESTAPIURL %q: want http(s)://host[:port]", c.RESTAPIURL))
+		}
+	}
+	if c.MaxDepth < 0 || c.MaxComplexity < 0 || c.MaxBodyBytes < 0 || c.Timeout < 0 {
+		errs = append(errs, errors.New("limits must not be negative"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("graphqlapi: invalid config: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,70 @@
+package graphqlapi
+
+import (
+	"context"
+	"errors"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/graphqlapi/internal/scalars"
+	"github.com/articlekit/articlekit/restapi/client"
+)
+
+// Error codes, in extensions.code of GraphQL errors. gqlgen's own codes
+// (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
+// COMPLEXITY_LIMIT_EXCEEDED) pass through unchanged.
+const (
+	CodeNotFound      = "NOT_FOUND"
+	CodeBadUserInput  = "BAD_USER_INPUT"
+	CodeConflict      = "CONFLICT"
+	CodeUnavailable   = "UNAVAILABLE"
+	CodeTimeout       = "TIMEOUT"
+	CodeDepthExceeded = "DEPTH_LIMIT_EXCEEDED"
+	CodeInternal      = "INTERNAL_SERVER_ERROR"
+)
+
+// presentError maps errors to GraphQL errors with an extensions.code. It is
+// the only place where errors become codes, and the only place that
+// decides what a client may read: messages of unexpected errors are
+// replaced, and their cause is logged.
+func presentError(log *zap.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		set := func(code, message string) *gqlerror.Error {
+			gqlErr.Message = message
+			gqlErr.Extensions = map[string]any{"code": code}
+			return gqlErr
+		}
+		var invalid *articles.ValidationError
+		var apiErr *client.Error
+		switch {
+		case errors.As(err, &invalid):
+			set(CodeBadUserInput, invalid.Error())
+			gqlErr.Extensions["fields"] = invalid.Fields
+			return gqlErr
+		case errors.Is(err, scalars.ErrBadID):
+			return set(CodeBadUserInput, gqlErr.Message)
+		case errors.Is(err, articles.ErrNotFound):
+			return set(CodeNotFound, "article not found")
+		case errors.Is(err, articles.ErrConflict):
+			return set(CodeConflict, "the article changed: its version is not the expected one")
+		case errors.Is(err, articles.ErrUnavailable):
+			log.Warn("article backend unavailable", zap.Error(err))
+			return set(CodeUnavailable, "the article service is unavailable; retry later")
+		case errors.Is(err, context.DeadlineExceeded):
+			return set(CodeTimeout, "the request took too long")
+		case errors.As(err, &apiErr) && apiErr.Status < 500:
+			// Our REST API's problem detail is written for clients.
+			return set(CodeBadUserInput, apiErr.Problem.Detail)
+		case gqlErr.Err == nil:
+			// gqlgen's own parse, validation and limit errors.
+			return gqlErr
+		default:
+			log.Error("resolver failed", zap.Error(err), zap.String("path", gqlErr.Path.String()))
+			return set(CodeInternal, "internal error")
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package graphqlapi
+
+import (
+	"context"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// depthLimit rejects operations nested deeper than max fields, before any
+// resolver runs.
+type depthLimit struct{ max int }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = depthLimit{}
+
+func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
+func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	if depth := selectionDepth(oc.Operation.SelectionSet, d.max+1); depth > d.max {
+		err := gqlerror.Errorf("operation is nested %d fields deep; the limit is %d", depth, d.max)
+		errcode.Set(err, CodeDepthExceeded)
+		return err
+	}
+	return nil
+}
+
+// selectionDepth measures the deepest field path in set, following
+// fragments, and stops counting at ceiling so that no document can make it
+// work hard. Validation has already refused fragment cycles; visiting
+// guards against them all the same.
+func selectionDepth(set ast.SelectionSet, ceiling int, visiting ...string) int {
+	if ceiling <= 0 {
+		return 0
+	}
+	deepest := 0
+	for _, sel := range set {
+		var d int
+		switch sel := sel.(type) {
+		case *ast.Field:
+			d = 1 + selectionDepth(sel.SelectionSet, ceiling-1, visiting...)
+		case *ast.InlineFragment:
+			d = selectionDepth(sel.SelectionSet, ceiling, visiting...)
+		case *ast.FragmentSpread:
+			if sel.Definition != nil && !slices.Contains(visiting, sel.Name) {
+				d = selectionDepth(sel.Definition.SelectionSet, ceiling, append(visiting, sel.Name)...)
+			}
+		}
+		deepest = max(deepest, d)
+	}
+	return deepest
+}

@@ -1,0 +1,64 @@
+package graphqlapi
+
+import (
+	"context"
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/metrics"
+)
+
+// Module serves the GraphQL API on Config.Addr, which the program
+// supplies. Config.Backend chooses the backend: "rest" calls the REST API
+// at Config.RESTAPIURL; "inprocess" calls the *articles.Service in the
+// graph (include articles.Module). With metrics.Module present it records
+// HTTP and operation metrics.
+var Module = fx.Module("graphqlapi",
+	fx.Provide(newModuleBackend, newModuleAPI, newModuleServer),
+	fx.Invoke(func(*Server) {}),
+)
+
+// Params are the dependencies of Module.
+type Params struct {
+	fx.In
+
+	Config     Config
+	Logger     *zap.Logger
+	Articles   *articles.Service     `optional:"true"`
+	Metrics    *metrics.HTTP         `optional:"true"`
+	Registerer prometheus.Registerer `optional:"true"`
+}
+
+func newModuleBackend(p Params) (Backend, error) {
+	cfg := p.Config.WithDefaults()
+	switch cfg.Backend {
+	case BackendInProcess:
+		if p.Articles == nil {
+			return nil, errors.New("graphqlapi: the inprocess backend needs an *articles.Service (include articles.Module)")
+		}
+		return InProcess(p.Articles), nil
+	default:
+		return REST(cfg.RESTAPIURL)
+	}
+}
+
+func newModuleAPI(p Params, backend Backend) (*API, error) {
+	opts := []Option{WithLogger(p.Logger)}
+	if p.Metrics != nil && p.Registerer != nil {
+		opts = append(opts, WithMetrics(p.Metrics, p.Registerer))
+	}
+	return New(backend, p.Config, opts...)
+}
+
+func newModuleServer(lc fx.Lifecycle, cfg Config, api *API, log *zap.Logger) (*Server, error) {
+	srv, err := NewServer(cfg, api, log)
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.Hook{OnStart: func(context.Context) error { return srv.Start() }, OnStop: srv.Stop})
+	return srv, nil
+}
