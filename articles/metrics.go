@@ -41,7 +41,7 @@ func (s *Service) Collector() prometheus.Collector {
 type collector struct {
 	svc                                  *Service
 	stored, pending, oldest, subscribers *prometheus.Desc
-	inner                   []prometheus.Collector
+	inner                                []prometheus.Collector
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {

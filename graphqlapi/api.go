@@ -117,7 +117,9 @@ func (a *API) executor(backend Backend) (*handler.Server, error) {
 	})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	if !a.cfg.DisableIntrospection {
+	if a.cfg.DisableIntrospection {
+		srv.Use(noIntrospection{})
+	} else {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))

@@ -100,7 +100,7 @@ func testGetArticles(t *testing.T, s *stack) {
 	}
 	for _, tt := range tests {
 		var got []article
-		s.do(`{ getArticles(` + tt.args + `) { id } }`).data(t, "getArticles", &got)
+		s.do(`{ getArticles(`+tt.args+`) { id } }`).data(t, "getArticles", &got)
 		var gotIDs []string
 		for _, a := range got {
 			gotIDs = append(gotIDs, a.ID)
@@ -172,10 +172,10 @@ func testBadInput(t *testing.T, s *stack) {
 		}
 	}
 	for q, code := range map[string]string{
-		`{ getArticle { id } }`:         "GRAPHQL_VALIDATION_FAILED",
-		`{ nope }`:                      "GRAPHQL_VALIDATION_FAILED",
+		`{ getArticle { id } }`:              "GRAPHQL_VALIDATION_FAILED",
+		`{ nope }`:                           "GRAPHQL_VALIDATION_FAILED",
 		`{ getArticles(limit: "x") { id } }`: "GRAPHQL_VALIDATION_FAILED",
-		`{`:                             "GRAPHQL_PARSE_FAILED",
+		`{`:                                  "GRAPHQL_PARSE_FAILED",
 	} {
 		if err := s.do(q).onlyError(t); err.code() != code {
 			t.Errorf("%s: error %+v, want %s", q, err, code)

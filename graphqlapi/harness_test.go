@@ -204,3 +204,12 @@ func (s *subscription) next(ctx context.Context) map[string]any {
 		}
 	}
 }
+
+func articlesForTest(t *testing.T) *articles.Service {
+	return articlestest.NewService(t, "sqlite://:memory:")
+}
+
+func fmtJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

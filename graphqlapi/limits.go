@@ -59,3 +59,48 @@ func selectionDepth(set ast.SelectionSet, ceiling int, visiting ...string) int {
 	}
 	return deepest
 }
+
+// noIntrospection refuses operations that query the schema (__schema,
+// __type) when introspection is switched off. Refusing them while
+// validating, rather than failing the fields at run time, gives clients a
+// validation error and runs no resolver.
+type noIntrospection struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = noIntrospection{}
+
+func (noIntrospection) ExtensionName() string                   { return "NoIntrospection" }
+func (noIntrospection) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (noIntrospection) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation != nil && introspects(oc.Operation.SelectionSet) {
+		err := gqlerror.Errorf("introspection is disabled on this server")
+		errcode.Set(err, errcode.ValidationFailed)
+		return err
+	}
+	return nil
+}
+
+// introspects reports whether set selects __schema or __type anywhere.
+func introspects(set ast.SelectionSet, visiting ...string) bool {
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if sel.Name == "__schema" || sel.Name == "__type" || introspects(sel.SelectionSet, visiting...) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if introspects(sel.SelectionSet, visiting...) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if sel.Definition != nil && !slices.Contains(visiting, sel.Name) &&
+				introspects(sel.Definition.SelectionSet, append(visiting, sel.Name)...) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -77,7 +77,7 @@ func (m *operationMetrics) InterceptResponse(ctx context.Context, next graphql.R
 		}
 	}
 	m.total.WithLabelValues(operation, typ, outcome).Inc()
-	if typ != string(ast.Subscription) && !start.IsZero() {
+	if (typ == string(ast.Query) || typ == string(ast.Mutation)) && !start.IsZero() {
 		m.duration.WithLabelValues(operation, typ).Observe(time.Since(start).Seconds())
 	}
 	return resp

@@ -1,0 +1,178 @@
+package graphqlapi_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/graphqlapi"
+)
+
+func TestLimits(t *testing.T) {
+	s := backends[0].make(t, graphqlapi.Config{MaxDepth: 4, MaxComplexity: 500, MaxBodyBytes: 4096})
+	closed := backends[0].make(t, graphqlapi.Config{DisableIntrospection: true})
+	fields := strings.Repeat("id title ", 1)
+	tests := []struct {
+		name, query      string
+		code             string
+		introspectionOff bool
+	}{
+		{"depth", `{ getArticles { id } __typename }`, "", false},
+		{"too deep", `{ a: __type(name: "Article") { fields { type { ofType { name } } } } }`, graphqlapi.CodeDepthExceeded, false},
+		{"too deep through a fragment", `{ __type(name: "Article") { ...F } } fragment F on __Type { fields { type { ofType { name } } } }`, graphqlapi.CodeDepthExceeded, false},
+		{"complex enough", `{ getArticles(limit: 100) { ` + fields + ` } }`, "", false},
+		{"too complex", `{ getArticles(limit: 300) { ` + fields + ` } }`, "COMPLEXITY_LIMIT_EXCEEDED", false},
+		{"too complex by aliases", `{ a: getArticles { id } b: getArticles { id } c: getArticles { id } d: getArticles { id } e: getArticles { id } f: getArticles { id } }`, "COMPLEXITY_LIMIT_EXCEEDED", false},
+		{"introspection on", `{ __schema { queryType { name } } }`, "", false},
+		{"introspection off", `{ __schema { types { name } } }`, "GRAPHQL_VALIDATION_FAILED", true},
+		{"introspection off, in a fragment", `{ ...F } fragment F on Query { __type(name: "Article") { name } }`, "GRAPHQL_VALIDATION_FAILED", true},
+		{"__typename stays allowed", `{ __typename }`, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target := s
+			if tt.introspectionOff {
+				target = closed
+			}
+			resp := target.do(tt.query)
+			if tt.code == "" {
+				if len(resp.Errors) != 0 {
+					t.Fatalf("errors %+v", resp.Errors)
+				}
+				return
+			}
+			if err := resp.onlyError(t); err.code() != tt.code {
+				t.Fatalf("error %+v, want %s", err, tt.code)
+			}
+		})
+	}
+	t.Run("body too large", func(t *testing.T) {
+		big := []byte(`{"query":"{ getArticles { id } }","variables":{"pad":"` + strings.Repeat("x", 5000) + `"}}`)
+		for _, chunked := range []bool{false, true} {
+			var body io.Reader = bytes.NewReader(big)
+			if chunked {
+				body = io.MultiReader(bytes.NewReader(big)) // no length: sent chunked
+			}
+			req, _ := http.NewRequest("POST", s.gql.URL+graphqlapi.Endpoint, body)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Fatalf("chunked=%v: status %d, want 413", chunked, resp.StatusCode)
+			}
+		}
+	})
+}
+
+// blocking is a Backend whose reads wait for the request to end.
+type blocking struct{ graphqlapi.Backend }
+
+func (blocking) Get(ctx context.Context, _ int64) (articles.Article, error) {
+	<-ctx.Done()
+	return articles.Article{}, ctx.Err()
+}
+
+// failing is a Backend whose reads fail with internal details.
+type failing struct{ graphqlapi.Backend }
+
+func (failing) Get(context.Context, int64) (articles.Article, error) {
+	return articles.Article{}, errors.New("pq: password authentication failed for user \"secret\"")
+}
+
+func (failing) List(context.Context, articles.ListQuery) (articles.Page, error) {
+	panic("secret panic")
+}
+
+func TestTimeoutAndInternalErrors(t *testing.T) {
+	slow := newStack(t, articlesForTest(t), nil, blocking{}, graphqlapi.Config{Timeout: 50 * time.Millisecond})
+	start := time.Now()
+	if err := slow.do(`{ getArticle(id: 1) { id } }`).onlyError(t); err.code() != graphqlapi.CodeTimeout {
+		t.Fatalf("slow query error %+v, want TIMEOUT", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("timed-out query took %s", d)
+	}
+
+	broken := newStack(t, articlesForTest(t), nil, failing{}, graphqlapi.Config{})
+	for _, q := range []string{`{ getArticle(id: 1) { id } }`, `{ getArticles { id } }`} {
+		err := broken.do(q).onlyError(t)
+		if err.code() != graphqlapi.CodeInternal || strings.Contains(err.Message, "secret") || strings.Contains(err.Message, "pq") {
+			t.Fatalf("%s: error %+v, want a bare INTERNAL_SERVER_ERROR", q, err)
+		}
+	}
+	if n := broken.logs.FilterMessage("resolver failed").Len() + broken.logs.FilterMessage("resolver panicked").Len(); n < 2 {
+		t.Fatalf("internal failures logged %d times, want both logged", n)
+	}
+}
+
+func TestRESTDown(t *testing.T) {
+	s := backends[1].make(t, graphqlapi.Config{})
+	s.rest.Close()
+	for _, q := range []string{
+		`{ getArticle(id: 1) { id } }`,
+		`{ getArticles { id } }`,
+		`mutation { createArticle(input: {title: "x"}) { id } }`,
+		`mutation { deleteArticle(id: 1) }`,
+	} {
+		err := s.do(q).onlyError(t)
+		if err.code() != graphqlapi.CodeUnavailable || strings.Contains(err.Message, "127.0.0.1") {
+			t.Fatalf("%s with REST down: %+v, want UNAVAILABLE without internals", q, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sub := s.subscribe(ctx, `subscription { articleChanged { id } }`, nil)
+	// The failure arrives as a result with errors, then the subscription completes.
+	if msg := sub.next(ctx); msg["type"] != "next" || !strings.Contains(fmtJSON(msg["payload"]), `"code":"UNAVAILABLE"`) {
+		t.Fatalf("subscription with REST down: %v, want an UNAVAILABLE error", msg)
+	}
+	if msg := sub.next(ctx); msg["type"] != "complete" {
+		t.Fatalf("after the error: %v, want complete", msg)
+	}
+}
+
+func TestOperationMetrics(t *testing.T) {
+	s := backends[0].make(t, graphqlapi.Config{})
+	s.do(`{ getArticle(id: 1) { id } }`)
+	s.do(`{ a: getArticle(id: 1) { id } b: getArticles { id } }`)
+	s.do(`{ getArticle(id: "x") { id } }`)
+	s.do(`{`)
+	want := `
+# HELP graphql_operations_total GraphQL responses, by root field, operation type and outcome (ok or error code).
+# TYPE graphql_operations_total counter
+graphql_operations_total{operation="getArticle",outcome="BAD_USER_INPUT",type="query"} 1
+graphql_operations_total{operation="getArticle",outcome="ok",type="query"} 1
+graphql_operations_total{operation="getArticle+getArticles",outcome="ok",type="query"} 1
+graphql_operations_total{operation="unknown",outcome="GRAPHQL_PARSE_FAILED",type="unknown"} 1
+`
+	if err := testutil.GatherAndCompare(s.reg, strings.NewReader(want), "graphql_operations_total"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := testutil.GatherAndCount(s.reg, "graphql_operation_duration_seconds"); n != 2 {
+		t.Fatalf("duration series = %d, want 2", n)
+	}
+	families, _ := s.reg.Gather()
+	for _, mf := range families {
+		if mf.GetName() != "http_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "route" && l.GetValue() != graphqlapi.Endpoint {
+					t.Fatalf("http_requests_total has route %q, want only %s", l.GetValue(), graphqlapi.Endpoint)
+				}
+			}
+		}
+	}
+}
