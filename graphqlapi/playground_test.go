@@ -43,7 +43,7 @@ func TestPlaygroundSelfHosted(t *testing.T) {
 		"graphiql/graphiql.min.css":                 "/* css */",
 		"react/umd/react.production.min.js":         "/* react */",
 		"react-dom/umd/react-dom.production.min.js": "/* react-dom */",
-		"secret.txt":                                "not an asset",
+		"secret.txt": "not an asset",
 	}
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/graphqlapi"
+	"github.com/articlekit/articlekit/metrics"
+	"github.com/articlekit/articlekit/restapi"
+)
+
+// env is everything the scenarios call: a seeded SQLite store, the bare
+// baseline handler, the REST API, and the GraphQL API over each backend.
+type env struct {
+	ids                         []int64
+	bareURL, restURL            string
+	gqlInProcessURL, gqlRESTURL string
+	closers                     []func()
+}
+
+func setup(seed int) (*env, error) {
+	dir, err := os.MkdirTemp("", "articlekit-bench-")
+	if err != nil {
+		return nil, err
+	}
+	e := &env{closers: []func(){func() { _ = os.RemoveAll(dir) }}}
+	fail := func(err error) (*env, error) { e.close(); return nil, err }
+
+	// The access logs stay on, encoded as in production, into io.Discard.
+	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel))
+	store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "bench.db")}, log)
+	if err != nil {
+		return fail(err)
+	}
+	e.closers = append(e.closers, func() { _ = store.Close() })
+	ctx := context.Background()
+	if err := store.Migrate(ctx); err != nil {
+		return fail(err)
+	}
+	svc := articles.NewService(store, articles.WithLogger(log))
+	for i := range seed {
+		a, err := svc.Create(ctx, sampleDraft(i))
+		if err != nil {
+			return fail(err)
+		}
+		e.ids = append(e.ids, a.ID)
+	}
+
+	// Each API gets its own registry, as it would in its own process.
+	instrument := func() (*metrics.HTTP, *prometheus.Registry) {
+		reg := metrics.NewRegistry()
+		m, _ := metrics.NewHTTP(reg)
+		return m, reg
+	}
+	restMetrics, restReg := instrument()
+	restReg.MustRegister(svc.Collector())
+	if e.restURL, err = e.serve(restapi.New(svc, restapi.WithLogger(log), restapi.WithMetrics(restMetrics, restReg))); err != nil {
+		return fail(err)
+	}
+	if e.bareURL, err = e.serve(bareHandler()); err != nil {
+		return fail(err)
+	}
+	restBackend, err := graphqlapi.REST(e.restURL)
+	if err != nil {
+		return fail(err)
+	}
+	for _, gql := range []struct {
+		backend graphqlapi.Backend
+		url     *string
+	}{{graphqlapi.InProcess(svc), &e.gqlInProcessURL}, {restBackend, &e.gqlRESTURL}} {
+		m, reg := instrument()
+		api, err := graphqlapi.New(gql.backend, graphqlapi.Config{}, graphqlapi.WithLogger(log), graphqlapi.WithMetrics(m, reg))
+		if err != nil {
+			return fail(err)
+		}
+		if *gql.url, err = e.serve(api); err != nil {
+			return fail(err)
+		}
+	}
+	return e, nil
+}
+
+func (e *env) close() {
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		e.closers[i]()
+	}
+}
+
+func (e *env) serve(h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	e.closers = append(e.closers, func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String(), nil
+}
+
+func (e *env) client(concurrency int) *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency}}
+}
+
+func (e *env) randomID(r *rand.Rand) string { return strconv.FormatInt(e.ids[r.IntN(len(e.ids))], 10) }
+
+func (e *env) restSuite() suite {
+	body, _ := json.Marshal(sampleDraft(0))
+	return suite{
+		title: "REST API on SQLite, against a bare net/http JSON handler",
+		baseline: scenario{"bare net/http JSON handler", func(r *rand.Rand) *http.Request {
+			return get(e.bareURL + "/articles/" + e.randomID(r))
+		}, http.StatusOK},
+		scenarios: []scenario{
+			{"GET /articles/{id}", func(r *rand.Rand) *http.Request {
+				return get(e.restURL + "/articles/" + e.randomID(r))
+			}, http.StatusOK},
+			{"GET /articles?limit=20", func(*rand.Rand) *http.Request {
+				return get(e.restURL + "/articles?limit=20")
+			}, http.StatusOK},
+			{"POST /articles", func(*rand.Rand) *http.Request {
+				return post(e.restURL+"/articles", body)
+			}, http.StatusCreated},
+		},
+	}
+}
+
+const (
+	getArticleQuery  = `query($id: ID!) { getArticle(id: $id) { id title content author tags createdAt updatedAt version } }`
+	getArticlesQuery = `{ getArticles(limit: 20) { id title content author tags createdAt updatedAt version } }`
+)
+
+func (e *env) graphqlSuite() suite {
+	getArticle := func(base string) func(*rand.Rand) *http.Request {
+		return func(r *rand.Rand) *http.Request {
+			body, _ := json.Marshal(map[string]any{"query": getArticleQuery, "variables": map[string]string{"id": e.randomID(r)}})
+			return post(base+graphqlapi.Endpoint, body)
+		}
+	}
+	list, _ := json.Marshal(map[string]string{"query": getArticlesQuery})
+	getArticles := func(base string) func(*rand.Rand) *http.Request {
+		return func(*rand.Rand) *http.Request { return post(base+graphqlapi.Endpoint, list) }
+	}
+	return suite{
+		title: "GraphQL on SQLite, both backends, against REST GET /articles/{id}",
+		baseline: scenario{"REST GET /articles/{id}", func(r *rand.Rand) *http.Request {
+			return get(e.restURL + "/articles/" + e.randomID(r))
+		}, http.StatusOK},
+		scenarios: []scenario{
+			{"GraphQL getArticle, in-process backend", getArticle(e.gqlInProcessURL), http.StatusOK},
+			{"GraphQL getArticles(limit: 20), in-process backend", getArticles(e.gqlInProcessURL), http.StatusOK},
+			{"GraphQL getArticle, REST backend", getArticle(e.gqlRESTURL), http.StatusOK},
+			{"GraphQL getArticles(limit: 20), REST backend", getArticles(e.gqlRESTURL), http.StatusOK},
+		},
+	}
+}
+
+// bareHandler is the REST baseline: net/http's mux and a JSON-encoded
+// article, with no storage, routing library or middleware.
+func bareHandler() http.Handler {
+	mux := http.NewServeMux()
+	now := time.Now().UTC()
+	mux.HandleFunc("GET /articles/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			http.Error(w, "bad id", http.StatusBadRequest)
+			return
+		}
+		d := sampleDraft(int(id))
+		a := articles.Article{ID: id, Title: d.Title, Content: d.Content, Author: d.Author, Tags: d.Tags,
+			CreatedAt: now, UpdatedAt: now, Version: 1}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(a)
+	})
+	return mux
+}
+
+func sampleDraft(i int) articles.Draft {
+	return articles.Draft{
+		Title:   fmt.Sprintf("Benchmark article %d", i),
+		Content: "ArticleKit benchmark body. " + string(bytes.Repeat([]byte("Lorem ipsum dolor sit amet. "), 20)),
+		Author:  "bench",
+		Tags:    []string{"bench", "go"},
+	}
+}
+
+func get(url string) *http.Request {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	return req
+}
+
+func post(url string, body []byte) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}

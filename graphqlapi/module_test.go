@@ -1,0 +1,87 @@
+package graphqlapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/graphqlapi"
+	"github.com/articlekit/articlekit/metrics"
+	"github.com/articlekit/articlekit/restapi"
+)
+
+// The module wires both backends; the REST one calls the REST API of the
+// same app, as examples/graphql does.
+func TestModule(t *testing.T) {
+	for _, backend := range []string{graphqlapi.BackendInProcess, graphqlapi.BackendREST} {
+		t.Run(backend, func(t *testing.T) {
+			var rest *restapi.Server
+			var gql *graphqlapi.Server
+			restAddr := freeAddr(t)
+			app := fxtest.New(t,
+				fx.Supply(
+					zaptest.NewLogger(t),
+					articles.Config{DatabaseURL: "sqlite://" + t.TempDir() + "/m.db"},
+					restapi.Config{Addr: restAddr},
+					graphqlapi.Config{Addr: "127.0.0.1:0", Backend: backend, RESTAPIURL: "http://" + restAddr},
+				),
+				metrics.Module, articles.Module, restapi.Module, graphqlapi.Module,
+				fx.Populate(&rest, &gql),
+			)
+			app.RequireStart()
+			defer app.RequireStop()
+			body, _ := json.Marshal(map[string]string{"query": `mutation { createArticle(input: {title: "via fx"}) { id version } }`})
+			resp, err := http.Post("http://"+gql.Addr().String()+graphqlapi.Endpoint, "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(out), `"createArticle":{"id":"1","version":1}`) {
+				t.Fatalf("createArticle through the module = %s", out)
+			}
+			metricsResp, err := http.Get("http://" + rest.Addr().String() + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			scrape, _ := io.ReadAll(metricsResp.Body)
+			metricsResp.Body.Close()
+			if !strings.Contains(string(scrape), `graphql_operations_total{operation="createArticle",outcome="ok",type="mutation"} 1`) {
+				t.Fatalf("the shared registry lacks the GraphQL operation metrics")
+			}
+		})
+	}
+	err := fx.ValidateApp(
+		fx.Supply(zaptest.NewLogger(t), graphqlapi.Config{Backend: graphqlapi.BackendInProcess}),
+		graphqlapi.Module,
+		fx.Invoke(func(*graphqlapi.Server) {}),
+	)
+	if err != nil {
+		t.Fatalf("ValidateApp: %v", err)
+	}
+	app := fx.New(fx.NopLogger,
+		fx.Supply(zaptest.NewLogger(t), graphqlapi.Config{Backend: graphqlapi.BackendInProcess, Addr: "127.0.0.1:0"}),
+		graphqlapi.Module)
+	if err := app.Err(); err == nil || !strings.Contains(err.Error(), "articles.Module") {
+		t.Fatalf("inprocess without articles.Module: %v, want an error naming it", err)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
