@@ -124,6 +124,7 @@ func (a *API) executor(backend Backend) (*handler.Server, error) {
 	}
 	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
 	srv.Use(depthLimit{max: a.cfg.MaxDepth})
+	srv.Use(subscriptionsOverWebSocket{})
 	if a.registerer != nil {
 		m, err := newOperationMetrics(a.registerer)
 		if err != nil {
@@ -157,7 +158,7 @@ func (a *API) limited(next http.Handler) http.Handler {
 			writeGraphQLError(w, http.StatusBadRequest, CodeBadUserInput, "the request body could not be read")
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), a.cfg.Timeout)
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), overPOST{}, true), a.cfg.Timeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 		r.Body = io.NopCloser(bytes.NewReader(body))

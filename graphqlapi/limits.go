@@ -104,3 +104,28 @@ func introspects(set ast.SelectionSet, visiting ...string) bool {
 	}
 	return false
 }
+
+// overPOST marks the context of requests that came as HTTP POSTs.
+type overPOST struct{}
+
+// subscriptionsOverWebSocket refuses subscriptions sent as HTTP POSTs, which
+// would otherwise hold the request open until the first event or the
+// timeout: subscriptions take a WebSocket (graphql-transport-ws).
+type subscriptionsOverWebSocket struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = subscriptionsOverWebSocket{}
+
+func (subscriptionsOverWebSocket) ExtensionName() string                   { return "SubscriptionsOverWebSocket" }
+func (subscriptionsOverWebSocket) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (subscriptionsOverWebSocket) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription && ctx.Value(overPOST{}) != nil {
+		err := gqlerror.Errorf("subscriptions need a WebSocket connection (graphql-transport-ws)")
+		errcode.Set(err, errcode.ValidationFailed)
+		return err
+	}
+	return nil
+}

@@ -35,6 +35,7 @@ func TestLimits(t *testing.T) {
 		{"introspection off", `{ __schema { types { name } } }`, "GRAPHQL_VALIDATION_FAILED", true},
 		{"introspection off, in a fragment", `{ ...F } fragment F on Query { __type(name: "Article") { name } }`, "GRAPHQL_VALIDATION_FAILED", true},
 		{"__typename stays allowed", `{ __typename }`, "", true},
+		{"subscription over POST", `subscription { articleChanged { id } }`, "GRAPHQL_VALIDATION_FAILED", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

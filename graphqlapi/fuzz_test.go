@@ -1,0 +1,57 @@
+package graphqlapi_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/articlekit/articlekit/articles/articlestest"
+	"github.com/articlekit/articlekit/graphqlapi"
+)
+
+// No request body may crash the server, produce a 5xx or an internal
+// error, or answer with anything but a GraphQL response.
+func FuzzGraphQL(f *testing.F) {
+	for _, seed := range []string{
+		`{"query":"{ getArticles { id title } }"}`,
+		`{"query":"query($id: ID!) { getArticle(id: $id) { id } }","variables":{"id":"1"}}`,
+		`{"query":"mutation { createArticle(input: {title: \"x\", tags: [\"a\"]}) { id } }"}`,
+		`{"query":"mutation($v: Int) { updateArticle(id: 1, input: {title: \"y\"}, expectedVersion: $v) { id } }","variables":{"v":-5}}`,
+		`{"query":"{ __schema { types { fields { type { ofType { ofType { name } } } } } } }"}`,
+		`{"query":"{ ...F } fragment F on Query { ...F }"}`,
+		`{"query":"{ getArticles(limit: 99999999999) { id } }"}`,
+		`{"query":"subscription { articleChanged { id } }"}`,
+		`{"query":"{ getArticle(id: \"\\u0000\") { id } }"}`,
+		`{"query": 5}`, `[]`, `{`, ``,
+	} {
+		f.Add(seed)
+	}
+	svc := articlestest.NewService(f, "sqlite://:memory:")
+	api, err := graphqlapi.New(graphqlapi.InProcess(svc), graphqlapi.Config{MaxBodyBytes: 64 << 10})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest(http.MethodPost, graphqlapi.Endpoint, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("status %d for %q: %s", rec.Code, body, rec.Body)
+		}
+		var resp struct {
+			Data   json.RawMessage `json:"data"`
+			Errors []gqlError      `json:"errors"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatalf("answer to %q is not a GraphQL response: %d %s", body, rec.Code, rec.Body)
+		}
+		for _, e := range resp.Errors {
+			if e.code() == graphqlapi.CodeInternal {
+				t.Fatalf("internal error for %q: %+v", body, e)
+			}
+		}
+	})
+}
