@@ -91,6 +91,9 @@ type ListQuery struct {
 	// AfterID keeps articles whose id is greater (keyset pagination: pass
 	// the last id of the previous page).
 	AfterID int64
+	// SkipTotal skips counting the matching articles, which costs a scan
+	// of them; Page.Total is then -1.
+	SkipTotal bool
 }
 
 // Validate reports out-of-range fields, and filters no article could match
@@ -129,7 +132,8 @@ const (
 type Page struct {
 	// Articles on this page.
 	Articles []Article
-	// Total counts every article that matches the filters, on any page.
+	// Total counts every article that matches the filters, on any page;
+	// -1 when the query skipped counting.
 	Total int64
 	// More reports whether articles follow this page.
 	More bool

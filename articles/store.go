@@ -250,9 +250,13 @@ func (s *Store) list(ctx context.Context, q ListQuery) (Page, error) {
 	if err := sel.Scan(ctx); err != nil {
 		return Page{}, s.dbError("list", err)
 	}
-	total, err := s.db.Read.NewSelect().Model((*articleRow)(nil)).Apply(filter).Count(ctx)
-	if err != nil {
-		return Page{}, s.dbError("count", err)
+	total := int64(-1)
+	if !q.SkipTotal {
+		n, err := s.db.Read.NewSelect().Model((*articleRow)(nil)).Apply(filter).Count(ctx)
+		if err != nil {
+			return Page{}, s.dbError("count", err)
+		}
+		total = n
 	}
 	page := Page{Articles: make([]Article, 0, min(len(rows), q.Limit)), Total: total}
 	if len(rows) > q.Limit {

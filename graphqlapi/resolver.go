@@ -25,7 +25,8 @@ type (
 )
 
 func (r *queryResolver) GetArticles(ctx context.Context, limit, offset *int, author, tag *string) ([]*articles.Article, error) {
-	q := articles.ListQuery{Limit: deref(limit), Offset: deref(offset), Author: deref(author), Tag: deref(tag)}
+	// GraphQL returns no total: skip counting where the backend can.
+	q := articles.ListQuery{Limit: deref(limit), Offset: deref(offset), Author: deref(author), Tag: deref(tag), SkipTotal: true}
 	if limit != nil && *limit <= 0 {
 		// The REST API's default applies to an omitted limit, not to a zero one.
 		q.Limit = -1

@@ -74,24 +74,26 @@ func run(command string, opts options, cpuProfile string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	env, err := setup(opts.seed)
-	if err != nil {
-		return err
-	}
-	defer env.close()
-
-	var suites []suite
+	var suites []func(*env) suite
 	if command == "rest" || command == "all" {
-		suites = append(suites, env.restSuite())
+		suites = append(suites, (*env).restSuite)
 	}
 	if command == "graphql" || command == "all" {
-		suites = append(suites, env.graphqlSuite())
+		suites = append(suites, (*env).graphqlSuite)
 	}
-	fmt.Printf("ArticleKit benchmark: %d clients, %s per scenario in %d rounds, each after a baseline round; SQLite, %d articles seeded, GOMAXPROCS=%d\n",
+	fmt.Printf("ArticleKit benchmark: %d clients, %s per scenario in %d rounds, each after a baseline round; SQLite, %d articles seeded per suite, GOMAXPROCS=%d\n",
 		opts.concurrency, opts.duration, opts.rounds, opts.seed, runtime.GOMAXPROCS(0))
 	var failed int64
-	for _, s := range suites {
-		results := s.run(env.client(opts.concurrency), opts)
+	for _, makeSuite := range suites {
+		// A fresh store per suite: one suite's writes must not grow the
+		// data another suite reads.
+		e, err := setup(opts.seed)
+		if err != nil {
+			return err
+		}
+		s := makeSuite(e)
+		results := s.run(e.client(opts.concurrency), opts)
+		e.close()
 		if err := report(s, results); err != nil {
 			return err
 		}

@@ -120,6 +120,10 @@ func (c *Client) List(ctx context.Context, q articles.ListQuery) (articles.Page,
 		return articles.Page{}, err
 	}
 	page.Total, _ = strconv.ParseInt(h.Get("X-Total-Count"), 10, 64)
+	if q.SkipTotal {
+		// The REST API always counts; report it as the service would.
+		page.Total = -1
+	}
 	page.More = nextLink(h) != ""
 	return page, nil
 }
