@@ -67,6 +67,7 @@ const (
 	Stale
 )
 
+// String names the result: "applied" or "stale".
 func (r ApplyResult) String() string {
 	switch r {
 	case Applied:

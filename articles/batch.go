@@ -137,11 +137,15 @@ func (b *batcher) run(batch []*writeRequest) {
 	}
 }
 
+// attempt runs one write unless its caller has already given up. Once it
+// starts, it runs to the end whatever its context: SQLite answers an
+// interrupted statement by rolling back the whole transaction, which
+// would take the batch's other writes with it.
 func (b *batcher) attempt(tx bun.Tx, req *writeRequest) error {
 	if err := req.ctx.Err(); err != nil {
 		return err
 	}
-	return req.fn(req.ctx, tx)
+	return req.fn(context.WithoutCancel(req.ctx), tx)
 }
 
 // inSavepoint runs one write of a batch so that its failure undoes only

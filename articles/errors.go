@@ -28,6 +28,7 @@ type FieldError struct {
 
 // ValidationError reports every invalid field of a draft or change.
 type ValidationError struct {
+	// Fields lists the problems, one per invalid field, in field order.
 	Fields []FieldError
 }
 

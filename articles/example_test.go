@@ -66,7 +66,7 @@ func ExampleOutbox_Pending() {
 	a, _ := svc.Create(ctx, articles.Draft{Title: "Evented"})
 	_ = svc.Delete(ctx, a.ID, 0)
 
-	events, _ := store.Outbox().Pending(ctx, 0, 10)
+	events, _ := store.Outbox().Pending(ctx, 10)
 	for _, ev := range events {
 		fmt.Println(ev.Seq, ev.Type, "article", ev.ArticleID, "version", ev.Version)
 	}

@@ -36,7 +36,7 @@ func TestModuleMigratesAndPrunes(t *testing.T) {
 		t.Fatalf("Create after start (schema migrated on start): %v", err)
 	}
 	outbox := svc.Store().Outbox()
-	events, err := outbox.Pending(ctx, 0, 10)
+	events, err := outbox.Pending(ctx, 10)
 	if err != nil || len(events) != 1 || events[0].ArticleID != a.ID {
 		t.Fatalf("Pending = %+v, %v", events, err)
 	}

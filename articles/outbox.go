@@ -44,13 +44,13 @@ func (r *eventRow) event() Event {
 	}
 }
 
-// Pending returns up to limit unpublished events with Seq greater than
-// after, in Seq order.
-func (o *Outbox) Pending(ctx context.Context, after int64, limit int) ([]Event, error) {
+// Pending returns up to limit unpublished events in Seq order. There is no
+// "after" cursor on purpose: on PostgreSQL and MySQL a smaller Seq can
+// commit after a larger one, and a cursor would skip it for good.
+func (o *Outbox) Pending(ctx context.Context, limit int) ([]Event, error) {
 	var rows []eventRow
 	err := o.db.Read.NewSelect().Model(&rows).
 		Where("o.published_at IS NULL").
-		Where("o.seq > ?", after).
 		OrderExpr("o.seq ASC").
 		Limit(int64(limit)).
 		Scan(ctx)

@@ -25,7 +25,11 @@ type Option func(*Service)
 
 // WithLogger sets the logger. Default: no logging.
 func WithLogger(log *zap.Logger) Option {
-	return func(s *Service) { s.log = log.Named("articles") }
+	return func(s *Service) {
+		if log != nil {
+			s.log = log.Named("articles")
+		}
+	}
 }
 
 // WithClock sets the source of the current time. Default: time.Now.
@@ -171,6 +175,12 @@ func (s *Service) Apply(ctx context.Context, ch Change) (ApplyResult, error) {
 	}
 	s.applies.WithLabelValues(result.String()).Inc()
 	if result == Applied {
+		if ch.Type == Deleted {
+			// What a tombstone keeps (see articleRow.tombstone).
+			a := ch.Article
+			ch.Article = Article{ID: a.ID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version}
+		}
+		ch.Article = normalized(ch.Article)
 		s.hub.publish(ch)
 	}
 	return result, nil
@@ -184,7 +194,8 @@ func (s *Service) committed(c Change) {
 
 // Changes subscribes to the changes committed through this Service —
 // creates, updates, deletes and applied replicated changes — from now on,
-// in the order they committed. The channel closes when ctx ends, or when
+// each article's in increasing version order (a change overtaken by a newer
+// one of the same article is skipped). The channel closes when ctx ends, or when
 // the subscriber falls ChangeBuffer changes behind (it may then subscribe
 // again). Changes made by other processes are not seen here; they reach
 // other processes through the outbox. The error is always nil: it is there

@@ -540,6 +540,9 @@ func (s *Store) dbError(op string, err error) error {
 		return err
 	case sqldb.IsUnavailable(err):
 		return fmt.Errorf("articles: %s: %w: %w", op, ErrUnavailable, err)
+	case sqldb.IsUniqueViolation(err):
+		// Still colliding after the retries: another writer keeps winning.
+		return fmt.Errorf("articles: %s: %w: %w", op, ErrConflict, err)
 	default:
 		return fmt.Errorf("articles: %s: %w", op, err)
 	}

@@ -32,7 +32,13 @@ import (
 type Option func(*API)
 
 // WithLogger sets the logger for access logs and failures.
-func WithLogger(log *zap.Logger) Option { return func(a *API) { a.log = log.Named("graphqlapi") } }
+func WithLogger(log *zap.Logger) Option {
+	return func(a *API) {
+		if log != nil {
+			a.log = log.Named("graphqlapi")
+		}
+	}
+}
 
 // WithMetrics records HTTP metrics in m and operation metrics in reg.
 func WithMetrics(m *metrics.HTTP, reg prometheus.Registerer) Option {
@@ -190,7 +196,18 @@ func upgradeOr(ws, page http.Handler) http.Handler {
 			rc := http.NewResponseController(w)
 			_ = rc.SetReadDeadline(time.Time{})
 			_ = rc.SetWriteDeadline(time.Time{})
-			ws.ServeHTTP(w, r)
+			// http.Server.Shutdown does not wait for hijacked connections:
+			// end the subscriptions when the server stops.
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			go func() {
+				select {
+				case <-httpserver.Stopping(ctx):
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			ws.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		page.ServeHTTP(w, r)

@@ -26,5 +26,9 @@ func InProcess(svc *articles.Service) Backend { return svc }
 // REST returns a Backend that calls the REST API at baseURL, e.g.
 // http://localhost:5000.
 func REST(baseURL string, opts ...client.Option) (Backend, error) {
-	return client.New(baseURL, opts...)
+	c, err := client.New(baseURL, opts...)
+	if err != nil {
+		return nil, err // not a typed nil inside the interface
+	}
+	return c, nil
 }

@@ -22,6 +22,7 @@ const (
 	CodeConflict      = "CONFLICT"
 	CodeUnavailable   = "UNAVAILABLE"
 	CodeTimeout       = "TIMEOUT"
+	CodeCanceled      = "CANCELED"
 	CodeDepthExceeded = "DEPTH_LIMIT_EXCEEDED"
 	CodeInternal      = "INTERNAL_SERVER_ERROR"
 )
@@ -56,6 +57,9 @@ func presentError(log *zap.Logger) graphql.ErrorPresenterFunc {
 			return set(CodeUnavailable, "the article service is unavailable; retry later")
 		case errors.Is(err, context.DeadlineExceeded):
 			return set(CodeTimeout, "the request took too long")
+		case errors.Is(err, context.Canceled):
+			// The client went away; nothing worth logging.
+			return set(CodeCanceled, "the request was canceled")
 		case errors.As(err, &apiErr) && apiErr.Status < 500:
 			// Our REST API's problem detail is written for clients.
 			return set(CodeBadUserInput, apiErr.Problem.Detail)

@@ -3,9 +3,12 @@ package graphqlapi_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket/wsjson"
 
 	"github.com/articlekit/articlekit/graphqlapi"
 )
@@ -223,5 +226,38 @@ func testSubscription(t *testing.T, s *stack) {
 		if got := event(only); got != want {
 			t.Fatalf("filtered subscriber got %q, want %q", got, want)
 		}
+	}
+}
+
+// Stopping the server ends its subscriptions rather than leaving them to
+// outlive it.
+func TestStopEndsSubscriptions(t *testing.T) {
+	svc := articlesForTest(t)
+	api, err := graphqlapi.New(graphqlapi.InProcess(svc), graphqlapi.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := graphqlapi.NewServer(graphqlapi.Config{Addr: "127.0.0.1:0"}, api, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{t: t, gql: &httptest.Server{URL: "http://" + srv.Addr().String()}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sub := s.subscribe(ctx, `subscription { articleChanged { id } }`, nil)
+	waitFor(t, func() bool { return subscribers(t, svc) == 1 })
+
+	stopCtx, stopCancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stopCancel()
+	if err := srv.Stop(stopCtx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	waitFor(t, func() bool { return subscribers(t, svc) == 0 })
+	var msg map[string]any
+	if err := wsjson.Read(ctx, sub.conn, &msg); err == nil && msg["type"] != "complete" {
+		t.Fatalf("after Stop the subscription got %v, want it closed", msg)
 	}
 }

@@ -140,22 +140,7 @@ func (r response) onlyError(t *testing.T) gqlError {
 // subscribers: a subscription misses changes committed before it is live.
 func (s *stack) waitSubscribers(n int) {
 	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		families, err := s.reg.Gather()
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		for _, mf := range families {
-			if mf.GetName() == "articles_change_subscribers" && int(mf.GetMetric()[0].GetGauge().GetValue()) == n {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the service never had %d change subscribers", n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(s.t, func() bool { return subscribers(s.t, s.svc) == n })
 }
 
 // subscription is a graphql-transport-ws client subscribed to one operation.
@@ -212,4 +197,32 @@ func articlesForTest(t *testing.T) *articles.Service {
 func fmtJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// subscribers gathers the service's open change subscriptions.
+func subscribers(t *testing.T, svc *articles.Service) int {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(svc.Collector())
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range families {
+		if mf.GetName() == "articles_change_subscribers" {
+			return int(mf.GetMetric()[0].GetGauge().GetValue())
+		}
+	}
+	t.Fatal("no articles_change_subscribers metric")
+	return 0
+}
+
+// waitFor polls cond for up to 10 seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+	}
 }

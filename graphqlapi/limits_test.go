@@ -97,12 +97,8 @@ func (failing) List(context.Context, articles.ListQuery) (articles.Page, error) 
 
 func TestTimeoutAndInternalErrors(t *testing.T) {
 	slow := newStack(t, articlesForTest(t), nil, blocking{}, graphqlapi.Config{Timeout: 50 * time.Millisecond})
-	start := time.Now()
 	if err := slow.do(`{ getArticle(id: 1) { id } }`).onlyError(t); err.code() != graphqlapi.CodeTimeout {
 		t.Fatalf("slow query error %+v, want TIMEOUT", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("timed-out query took %s", d)
 	}
 
 	broken := newStack(t, articlesForTest(t), nil, failing{}, graphqlapi.Config{})

@@ -2,6 +2,7 @@ package graphqlapi
 
 import (
 	"net/http"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -23,5 +24,7 @@ func NewServer(cfg Config, h http.Handler, log *zap.Logger) (*Server, error) {
 		log = zap.NewNop()
 	}
 	cfg = cfg.WithDefaults()
-	return &Server{httpserver.New(httpserver.Config{Addr: cfg.Addr}, h, log.Named("graphqlapi"))}, nil
+	// Writing a response may take as long as the operation it answers.
+	return &Server{httpserver.New(httpserver.Config{Addr: cfg.Addr, WriteTimeout: cfg.Timeout + 5*time.Second},
+		h, log.Named("graphqlapi"))}, nil
 }

@@ -65,16 +65,23 @@ func (m *HTTP) Middleware(next http.Handler) http.Handler {
 		m.inFlight.Inc()
 		defer m.inFlight.Dec()
 		start := time.Now()
-		status := http.StatusOK
+		status := 0
 		w = httpsnoop.Wrap(w, httpsnoop.Hooks{
 			WriteHeader: func(next httpsnoop.WriteHeaderFunc) httpsnoop.WriteHeaderFunc {
 				return func(code int) {
-					status = code
+					// The first final status is the one sent; 1xx are
+					// interim, and later calls are ignored by net/http.
+					if status == 0 && code >= 200 {
+						status = code
+					}
 					next(code)
 				}
 			},
 		})
 		defer func() {
+			if status == 0 {
+				status = http.StatusOK // nothing written: net/http sends 200
+			}
 			method := methodLabel(r.Method)
 			m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 			m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()

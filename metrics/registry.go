@@ -24,8 +24,8 @@ func NewRegistry() *prometheus.Registry {
 func Handler(g prometheus.Gatherer) http.Handler {
 	return promhttp.HandlerFor(g, promhttp.HandlerOpts{
 		EnableOpenMetrics: true,
-		// Keep serving what can be gathered when one collector fails, and
-		// say so in the response's error metric rather than failing the scrape.
+		// Serve what can be gathered when one collector fails (say, the
+		// database is down during a scrape) rather than failing the scrape.
 		ErrorHandling: promhttp.ContinueOnError,
 	})
 }

@@ -25,6 +25,8 @@ type Articles interface {
 	Delete(ctx context.Context, id int64, expectedVersion int64) error
 	Validate(d articles.Draft) error
 	Ping(ctx context.Context) error
+	// Changes feeds GET /articles/changes.
+	Changes(ctx context.Context) (<-chan articles.Change, error)
 }
 
 // Route is an extra endpoint served beside the article API, e.g. by a host
@@ -39,7 +41,13 @@ type Route struct {
 type Option func(*API)
 
 // WithLogger sets the logger for access logs and server errors.
-func WithLogger(log *zap.Logger) Option { return func(a *API) { a.log = log.Named("restapi") } }
+func WithLogger(log *zap.Logger) Option {
+	return func(a *API) {
+		if log != nil {
+			a.log = log.Named("restapi")
+		}
+	}
+}
 
 // WithMetrics records request metrics in m and serves g at GET /metrics.
 func WithMetrics(m *metrics.HTTP, g prometheus.Gatherer) Option {
@@ -109,7 +117,7 @@ func (a *API) routes() http.Handler {
 	router := bunrouter.New(
 		bunrouter.Use(a.handleErrors),
 		bunrouter.WithNotFoundHandler(func(http.ResponseWriter, bunrouter.Request) error {
-			return problem(http.StatusNotFound, TypeNotFound, "No endpoint has this path.")
+			return problem(http.StatusNotFound, TypeNoRoute, "No endpoint has this path.")
 		}),
 		bunrouter.WithMethodNotAllowedHandler(a.methodNotAllowed),
 	)

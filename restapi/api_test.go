@@ -192,7 +192,8 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"NUL in author", "GET", "/articles?author=a%00b", "", nil, 400, restapi.TypeBadRequest},
 		{"control character in tag", "GET", "/articles?tag=%07", "", nil, 400, restapi.TypeBadRequest},
 		{"author too long", "GET", "/articles?author=" + strings.Repeat("é", 101), "", nil, 400, restapi.TypeBadRequest},
-		{"unknown path", "GET", "/nope", "", nil, 404, restapi.TypeNotFound},
+		{"unknown path", "GET", "/nope", "", nil, 404, restapi.TypeNoRoute},
+		{"PUT weak If-Match", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"If-Match", `W/"1"`}, 412, restapi.TypePreconditionFailed},
 		{"wrong method", "PATCH", "/articles/" + id, `{"title":"a"}`, nil, 405, restapi.TypeMethodNotAllowed},
 	}
 	before := h.state()

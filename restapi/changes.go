@@ -1,7 +1,6 @@
 package restapi
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -10,15 +9,8 @@ import (
 	"github.com/tmaxmax/go-sse"
 	"github.com/uptrace/bunrouter"
 
-	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/restapi/httpserver"
 )
-
-// ChangeFeed is what GET /articles/changes streams from; *articles.Service
-// implements it.
-type ChangeFeed interface {
-	Changes(ctx context.Context) (<-chan articles.Change, error)
-}
 
 // heartbeat keeps idle event streams alive through proxies that close
 // silent connections.
@@ -29,12 +21,8 @@ const heartbeat = 15 * time.Second
 // articles.Change as JSON. The stream ends when the client goes away, the
 // server stops, or the client falls too far behind (it then reconnects).
 func (a *API) changes(w http.ResponseWriter, req bunrouter.Request) error {
-	feed, ok := a.svc.(ChangeFeed)
-	if !ok {
-		return problem(http.StatusNotFound, TypeNotFound, "This server has no change feed.")
-	}
 	ctx := req.Context()
-	changes, err := feed.Changes(ctx)
+	changes, err := a.svc.Changes(ctx)
 	if err != nil {
 		return err
 	}
@@ -42,8 +30,12 @@ func (a *API) changes(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	// The stream outlives the server's write timeout by design.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	// The stream outlives the server's read and write timeouts by design:
+	// net/http would otherwise cancel the request when the read deadline
+	// of the whole request passes.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	w.Header().Set("Cache-Control", "no-store")
 	// Send the headers now, so that clients know they are subscribed.
 	hello := &sse.Message{}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bunrouter"
+	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
 )
@@ -141,7 +142,7 @@ func (a *API) ready(w http.ResponseWriter, req bunrouter.Request) error {
 	ctx, cancel := context.WithTimeout(req.Context(), readyTimeout)
 	defer cancel()
 	if err := a.svc.Ping(ctx); err != nil {
-		a.log.Warn("not ready: database unreachable")
+		a.log.Warn("not ready: database unreachable", zap.Error(err))
 		return problem(http.StatusServiceUnavailable, TypeUnavailable, "The database is unreachable.")
 	}
 	return writeJSON(w, http.StatusOK, status{Status: "ready"})
@@ -156,6 +157,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) error {
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(code)
-	_, err = w.Write(body)
-	return err
+	// A failed write means the client went away: there is no one to tell.
+	_, _ = w.Write(body)
+	return nil
 }

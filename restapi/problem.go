@@ -47,7 +47,14 @@ const (
 	TypeValidation           = "urn:articlekit:problem:validation-failed"
 	TypeInternal             = "urn:articlekit:problem:internal"
 	TypeUnavailable          = "urn:articlekit:problem:unavailable"
+	TypeNoRoute              = "urn:articlekit:problem:no-route"
+	// TypeClientClosedRequest is recorded, never read: the client is gone.
+	TypeClientClosedRequest = "urn:articlekit:problem:client-closed-request"
 )
+
+// StatusClientClosedRequest is the status recorded for requests the client
+// abandoned (nginx's 499), so that they do not count as server errors.
+const StatusClientClosedRequest = 499
 
 var titles = map[string]string{
 	TypeBadRequest:           "Bad request",
@@ -60,6 +67,8 @@ var titles = map[string]string{
 	TypeValidation:           "Validation failed",
 	TypeInternal:             "Internal server error",
 	TypeUnavailable:          "Service unavailable",
+	TypeNoRoute:              "Not found",
+	TypeClientClosedRequest:  "Client closed request",
 }
 
 func problem(status int, typ, detail string) *Problem {
@@ -101,6 +110,9 @@ func problemFor(err error) (p *Problem, internal bool) {
 				"The article does not match the request's If-Match or If-None-Match condition."), false
 		}
 		return problem(http.StatusConflict, TypeConflict, "The article changed concurrently; retry."), false
+	case errors.Is(err, context.Canceled):
+		// The client went away; the answer is for the logs and metrics only.
+		return problem(StatusClientClosedRequest, TypeClientClosedRequest, "The client closed the request."), false
 	case errors.Is(err, articles.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return problem(http.StatusServiceUnavailable, TypeUnavailable, "The article store is unavailable; retry later."), true
 	default:

@@ -172,9 +172,7 @@ func parseListQuery(v url.Values) (q articles.ListQuery, usingOffset bool, err e
 		q.AfterID = after
 	}
 	q.Author, q.Tag = v.Get("author"), v.Get("tag")
-	if err := q.Validate(); err != nil {
-		var verr *articles.ValidationError
-		errors.As(err, &verr)
+	if verr, ok := errors.AsType[*articles.ValidationError](q.Validate()); ok {
 		f := verr.Fields[0]
 		return bad("Query parameter %s: %s.", f.Field, f.Message)
 	}
@@ -220,8 +218,8 @@ func etagListMatches(list string, version int64) bool {
 }
 
 // precondition reads If-Match and If-None-Match for a write. If-Match takes
-// "*" or one entity tag; a tag this API could not have issued never
-// matches, so it demands the impossible version -1. If-None-Match takes
+// "*" or one strong entity tag; a tag this API could not have issued, or a
+// weak one, never matches, so it demands the impossible version -1. If-None-Match takes
 // only "*". isConditional reports whether either header was present.
 func precondition(r *http.Request) (pre articles.Precondition, isConditional bool, err error) {
 	ifMatch, ifNoneMatch := strings.TrimSpace(r.Header.Get("If-Match")), strings.TrimSpace(r.Header.Get("If-None-Match"))
@@ -233,9 +231,9 @@ func precondition(r *http.Request) (pre articles.Precondition, isConditional boo
 	case "*":
 		pre.MustExist = true
 	default:
+		// If-Match compares strongly (RFC 9110): a weak tag never matches.
 		pre.Version = -1
-		tag := strings.TrimPrefix(ifMatch, "W/")
-		if v, err := parsePositiveInt(strings.Trim(tag, `"`)); err == nil && etag(v) == tag {
+		if v, err := parsePositiveInt(strings.Trim(ifMatch, `"`)); err == nil && etag(v) == ifMatch {
 			pre.Version = v
 		}
 	}

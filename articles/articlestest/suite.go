@@ -76,6 +76,7 @@ func testTextStoredExactly(t *testing.T, api API) {
 		{Title: "<script>alert(1)</script>", Content: "<b>bold</b> &amp; <i>it</i>", Tags: []string{"<tag>", "a&b"}},
 		{Title: "  spaced title  ", Content: "line one\r\nline two\n\tindented", Author: "Zoë Ünïcödé 🚀"},
 		{Title: "日本語のタイトル", Content: "混合 text \\ back\\slash % _ wildcards", Tags: []string{"%", "_", "'"}},
+		{Title: "Trailing spaces are data", Author: "spacey ", Tags: []string{"go", "go ", " go"}},
 	} {
 		a := MustCreate(t, api, d)
 		got, err := api.Get(context.Background(), a.ID)
@@ -84,6 +85,16 @@ func testTextStoredExactly(t *testing.T, api API) {
 		}
 		if got.Title != d.Title || got.Content != d.Content || got.Author != d.Author || !slices.Equal(got.Tags, nonNil(d.Tags)) {
 			t.Errorf("stored %+v\n     got %+v", d, got.Draft())
+		}
+	}
+	// Filters match exactly, trailing spaces included, on every database.
+	for filter, want := range map[articles.ListQuery]int{
+		{Author: "spacey"}: 0, {Author: "spacey "}: 1,
+		{Author: "spacey ", Tag: "go "}: 1, {Author: "spacey ", Tag: "go  "}: 0,
+	} {
+		page, err := api.List(context.Background(), filter)
+		if err != nil || len(page.Articles) != want {
+			t.Errorf("List(%+v) = %d articles, %v; want %d", filter, len(page.Articles), err, want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -60,8 +61,12 @@ func (db *DB) withSessionLock(ctx context.Context, fn func(context.Context, *bun
 		return fmt.Errorf("sqldb: take lock: %w", err)
 	}
 	defer func() {
-		// The context may be done by now; releasing must still happen.
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), unlock, key)
+		// The context may be done by now; releasing must still happen. A
+		// connection that failed to release goes, rather than back to the
+		// pool still holding the lock.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), unlock, key); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
 	}()
 	return fn(ctx, db.Write)
 }

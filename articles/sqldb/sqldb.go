@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"runtime"
 	"strings"
@@ -96,7 +97,8 @@ func openPostgres(rawURL string, opts Options) (*DB, error) {
 	}
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("sqldb: postgres URL %q: %w", Redact(rawURL), errors.Unwrap(err))
+		// pgconn's parse errors hold the URL with its password masked.
+		return nil, fmt.Errorf("sqldb: postgres URL: %w", err)
 	}
 	// bun writes argument values into the SQL text, so every query is new
 	// to the server: preparing and caching each one (pgx's default) costs a
@@ -121,7 +123,7 @@ func openMySQL(rawURL string, opts Options) (*DB, error) {
 	cfg.Net = "tcp"
 	cfg.Addr = u.Host
 	if u.Port() == "" {
-		cfg.Addr = u.Hostname() + ":3306"
+		cfg.Addr = net.JoinHostPort(u.Hostname(), "3306")
 	}
 	cfg.DBName = strings.TrimPrefix(u.Path, "/")
 	cfg.ParseTime = true

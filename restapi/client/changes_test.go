@@ -3,7 +3,6 @@ package client_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -78,11 +77,36 @@ func TestChangesEndWhenTheServerStops(t *testing.T) {
 	}
 }
 
-func TestChangesWithoutFeed(t *testing.T) {
-	srv := httptest.NewServer(restapi.New(struct{ restapi.Articles }{}))
-	defer srv.Close()
-	c, _ := client.New(srv.URL)
-	if _, err := c.Changes(context.Background()); err == nil {
-		t.Fatal("Changes from a server without a feed succeeded")
+// A stream outlives the server's read and write timeouts.
+func TestChangesOutliveServerTimeouts(t *testing.T) {
+	_, svc, _ := newClient(t)
+	srv, err := restapi.NewServer(restapi.Config{Addr: "127.0.0.1:0", ReadTimeout: 100 * time.Millisecond,
+		WriteTimeout: 100 * time.Millisecond}, restapi.New(svc), zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop(context.Background())
+	c, _ := client.New("http://" + srv.Addr().String())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes, err := c.Changes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond) // past both timeouts
+	a, err := svc.Create(ctx, articles.Draft{Title: "late"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got, open := <-changes:
+		if !open || got.Article.ID != a.ID {
+			t.Fatalf("after the timeouts: %+v (open %v), want the new article", got, open)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no change after the server's timeouts")
 	}
 }

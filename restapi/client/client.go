@@ -70,6 +70,7 @@ type Error struct {
 	Problem restapi.Problem
 }
 
+// Error describes the answer.
 func (e *Error) Error() string {
 	return fmt.Sprintf("articlekit API: %d %s", e.Status, e.Problem.Error())
 }
@@ -115,16 +116,16 @@ func (c *Client) List(ctx context.Context, q articles.ListQuery) (articles.Page,
 		path += "?" + v.Encode()
 	}
 	var page articles.Page
-	h, err := c.call(ctx, http.MethodGet, path, nil, nil, &page.Articles)
+	r, err := c.call(ctx, http.MethodGet, path, nil, nil, &page.Articles)
 	if err != nil {
 		return articles.Page{}, err
 	}
-	page.Total, _ = strconv.ParseInt(h.Get("X-Total-Count"), 10, 64)
+	page.Total, _ = strconv.ParseInt(r.header.Get("X-Total-Count"), 10, 64)
 	if q.SkipTotal {
 		// The REST API always counts; report it as the service would.
 		page.Total = -1
 	}
-	page.More = nextLink(h) != ""
+	page.More = nextLink(r.header) != ""
 	return page, nil
 }
 
@@ -177,11 +178,11 @@ func (c *Client) Put(ctx context.Context, id int64, d articles.Draft, pre articl
 	if pre.MustNotExist {
 		h.Set("If-None-Match", "*")
 	}
-	resp, err := c.call(ctx, http.MethodPut, articlePath(id), d, h, &a)
+	r, err := c.call(ctx, http.MethodPut, articlePath(id), d, h, &a)
 	if err != nil {
 		return articles.Article{}, false, err
 	}
-	return a, resp.Get("Location") != "", nil
+	return a, r.status == http.StatusCreated, nil
 }
 
 // Delete deletes the live article id. With expectedVersion non-zero it
@@ -210,9 +211,15 @@ func (c *Client) Ping(ctx context.Context) error {
 
 func articlePath(id int64) string { return "/articles/" + strconv.FormatInt(id, 10) }
 
+// reply is what call keeps of a successful answer.
+type reply struct {
+	status int
+	header http.Header
+}
+
 // call sends one request and decodes a 2xx JSON answer into out (when
 // non-nil), or maps the error answer.
-func (c *Client) call(ctx context.Context, method, path string, in any, h http.Header, out any) (http.Header, error) {
+func (c *Client) call(ctx context.Context, method, path string, in any, h http.Header, out any) (*reply, error) {
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -256,7 +263,7 @@ func (c *Client) call(ctx context.Context, method, path string, in any, h http.H
 				return nil, fmt.Errorf("client: %s %s: decode response: %w", method, path, err)
 			}
 		}
-		return resp.Header, nil
+		return &reply{status: resp.StatusCode, header: resp.Header}, nil
 	}
 	return nil, errorFor(resp.StatusCode, data)
 }

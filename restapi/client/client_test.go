@@ -57,6 +57,12 @@ func TestClientErrors(t *testing.T) {
 		t.Fatalf("Get(-5) = %v, want a 400 *client.Error", err)
 	}
 
+	// A wrong base URL is not a missing article.
+	misrouted, _ := client.New(srv.URL + "/v9")
+	if _, err := misrouted.Get(ctx, 1); err == nil || errors.Is(err, articles.ErrNotFound) {
+		t.Fatalf("Get through a wrong base URL = %v, want an error that is not ErrNotFound", err)
+	}
+
 	timeout, err := client.New(srv.URL, client.WithTimeout(time.Nanosecond))
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,3 @@
+ALTER TABLE articles MODIFY author VARCHAR(100) NOT NULL DEFAULT '';
+--bun:split
+ALTER TABLE article_tags MODIFY tag VARCHAR(32) NOT NULL;
