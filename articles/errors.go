@@ -2,6 +2,7 @@ package articles
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -15,6 +16,23 @@ var (
 	// same call may succeed later.
 	ErrUnavailable = errors.New("article store unavailable")
 )
+
+// ChangeError says which change of a batch failed (see
+// Service.ApplyBatch); it wraps the change's own error.
+type ChangeError struct {
+	// Index is the position of the change in the batch.
+	Index int
+	// Err is why it failed.
+	Err error
+}
+
+// Error names the change and its error.
+func (e *ChangeError) Error() string {
+	return fmt.Sprintf("change %d: %v", e.Index, e.Err)
+}
+
+// Unwrap returns the change's error.
+func (e *ChangeError) Unwrap() error { return e.Err }
 
 // FieldError is one invalid field.
 type FieldError struct {

@@ -119,3 +119,49 @@ func (o *Outbox) Stats(ctx context.Context) (OutboxStats, error) {
 	}
 	return OutboxStats{Pending: stats.Pending, OldestPending: stats.Oldest.Time.UTC()}, nil
 }
+
+type leaseRow struct {
+	bun.BaseModel `bun:"table:outbox_leases,alias:l"`
+
+	Name      string    `bun:"name,pk"`
+	Holder    string    `bun:"holder"`
+	ExpiresAt time.Time `bun:"expires_at"`
+}
+
+// TryLease takes or renews the lease called name for holder until ttl from
+// now, and reports whether holder has it: it does when nobody held it, its
+// holder let it expire, or holder already held it. Relays hold a lease so
+// that, of several instances, one publishes at a time, in order.
+func (o *Outbox) TryLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	_, err := o.db.Write.NewInsert().Model(&leaseRow{Name: name, Holder: "", ExpiresAt: time.Unix(0, 0).UTC()}).
+		Ignore().Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("articles: lease %s: %w", name, err)
+	}
+	res, err := o.db.Write.NewUpdate().Model((*leaseRow)(nil)).
+		Set("holder = ?", holder).
+		Set("expires_at = ?", now.Add(ttl)).
+		Where("name = ?", name).
+		Where("(holder = ? OR expires_at < ?)", holder, now).
+		Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("articles: lease %s: %w", name, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ReleaseLease gives the lease up if holder has it, so that another
+// instance can take it at once.
+func (o *Outbox) ReleaseLease(ctx context.Context, name, holder string) error {
+	_, err := o.db.Write.NewUpdate().Model((*leaseRow)(nil)).
+		Set("expires_at = ?", time.Unix(0, 0).UTC()).
+		Where("name = ?", name).
+		Where("holder = ?", holder).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("articles: release lease %s: %w", name, err)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package articles
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -158,32 +159,65 @@ func (s *Service) Delete(ctx context.Context, id int64, expectedVersion int64) e
 // idempotent: applying a change twice, or an older one after it, reports
 // Stale and writes nothing. Apply writes no outbox event.
 func (s *Service) Apply(ctx context.Context, ch Change) (ApplyResult, error) {
-	if err := validateChange(ch); err != nil {
-		return 0, err
-	}
-	now := s.clock()
-	a := &ch.Article
-	for _, t := range []*time.Time{&a.CreatedAt, &a.UpdatedAt} {
-		if t.IsZero() {
-			*t = now
-		}
-		*t = t.UTC().Truncate(time.Microsecond)
-	}
-	result, err := s.store.apply(ctx, ch, now)
+	results, err := s.ApplyBatch(ctx, []Change{ch})
 	if err != nil {
+		if cerr, ok := errors.AsType[*ChangeError](err); ok {
+			return 0, cerr.Err
+		}
 		return 0, err
 	}
-	s.applies.WithLabelValues(result.String()).Inc()
-	if result == Applied {
-		if ch.Type == Deleted {
-			// What a tombstone keeps (see articleRow.tombstone).
-			a := ch.Article
-			ch.Article = Article{ID: a.ID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version}
+	return results[0], nil
+}
+
+// ApplyBatch applies changes in order, as Apply would one by one, but in one
+// transaction: all or nothing. When a change is invalid or fails, nothing
+// is stored and the error is a *ChangeError naming it (wrapping, for an
+// invalid one, a *ValidationError).
+func (s *Service) ApplyBatch(ctx context.Context, changes []Change) ([]ApplyResult, error) {
+	now := s.clock()
+	prepared := make([]Change, len(changes))
+	for i, ch := range changes {
+		if err := validateChange(ch); err != nil {
+			return nil, &ChangeError{Index: i, Err: err}
 		}
-		ch.Article = normalized(ch.Article)
-		s.hub.publish(ch)
+		a := &ch.Article
+		for _, t := range []*time.Time{&a.CreatedAt, &a.UpdatedAt} {
+			if t.IsZero() {
+				*t = now
+			}
+			*t = t.UTC().Truncate(time.Microsecond)
+		}
+		prepared[i] = ch
 	}
-	return result, nil
+	results, err := s.store.apply(ctx, prepared, now)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range results {
+		s.applies.WithLabelValues(r.String()).Inc()
+		if r == Applied {
+			s.hub.publish(published(prepared[i]))
+		}
+	}
+	return results, nil
+}
+
+// published is how an applied change reaches subscribers: as stored.
+func published(ch Change) Change {
+	if ch.Type == Deleted {
+		// What a tombstone keeps (see articleRow.tombstone).
+		a := ch.Article
+		ch.Article = Article{ID: a.ID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version}
+	}
+	ch.Article = normalized(ch.Article)
+	return ch
+}
+
+// Snapshot returns the current state of up to limit articles with ids
+// above afterID, in id order and tombstones included, as changes: what a
+// new replica needs to catch up (see kafkasync's backfill).
+func (s *Service) Snapshot(ctx context.Context, afterID int64, limit int) ([]Change, error) {
+	return s.store.snapshot(ctx, afterID, limit)
 }
 
 // committed counts a change made through the service and tells subscribers.

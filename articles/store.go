@@ -406,43 +406,83 @@ func (s *Store) delete(ctx context.Context, id int64, pre Precondition, now time
 	return tomb, nil
 }
 
-// apply stores ch if it is newer than the stored state of its article. It
-// writes no outbox event: a replicated change is not a new change.
-func (s *Store) apply(ctx context.Context, ch Change, now time.Time) (ApplyResult, error) {
-	result := Stale
+// apply stores, in one transaction and in order, each change that is newer
+// than the stored state of its article. It writes no outbox event: a
+// replicated change is not a new change.
+func (s *Store) apply(ctx context.Context, changes []Change, now time.Time) ([]ApplyResult, error) {
+	results := make([]ApplyResult, len(changes))
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		a := ch.Article
-		cur, found, err := s.lock(ctx, tx, a.ID)
-		if err != nil {
-			return err
+		for i, ch := range changes {
+			r, err := s.applyOne(ctx, tx, ch, now)
+			if err != nil {
+				return &ChangeError{Index: i, Err: err}
+			}
+			results[i] = r
 		}
-		if found && cur.Version >= a.Version {
-			result = Stale
-			return nil
-		}
-		result = Applied
-		if ch.Type != Deleted {
-			return s.upsert(ctx, tx, a, found)
-		}
-		if a.UpdatedAt.IsZero() {
-			a.UpdatedAt = now
-		}
-		var row articleRow
-		if found {
-			row = cur
-		} else {
-			row.set(Article{ID: a.ID, CreatedAt: a.UpdatedAt})
-		}
-		row.tombstone(a.Version, a.UpdatedAt)
-		if found {
-			return s.updateRow(ctx, tx, &row)
-		}
-		return s.insertRow(ctx, tx, &row)
+		return nil
 	})
 	if err != nil {
-		return 0, s.dbError("apply", err)
+		return nil, s.dbError("apply", err)
 	}
-	return result, nil
+	return results, nil
+}
+
+func (s *Store) applyOne(ctx context.Context, tx bun.Tx, ch Change, now time.Time) (ApplyResult, error) {
+	a := ch.Article
+	cur, found, err := s.lock(ctx, tx, a.ID)
+	if err != nil {
+		return 0, err
+	}
+	if found && cur.Version >= a.Version {
+		return Stale, nil
+	}
+	if ch.Type != Deleted {
+		return Applied, s.upsert(ctx, tx, a, found)
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = now
+	}
+	var row articleRow
+	if found {
+		row = cur
+	} else {
+		row.set(Article{ID: a.ID, CreatedAt: a.UpdatedAt})
+	}
+	row.tombstone(a.Version, a.UpdatedAt)
+	if found {
+		return Applied, s.updateRow(ctx, tx, &row)
+	}
+	return Applied, s.insertRow(ctx, tx, &row)
+}
+
+// snapshot returns the current state of up to limit articles with ids
+// above afterID, tombstones included, as changes.
+func (s *Store) snapshot(ctx context.Context, afterID int64, limit int) ([]Change, error) {
+	var rows []articleRow
+	err := s.db.Read.NewSelect().Model(&rows).
+		Where("a.id > ?", afterID).
+		OrderExpr("a.id ASC").
+		Limit(int64(limit)).
+		Scan(ctx)
+	if err != nil {
+		return nil, s.dbError("snapshot", err)
+	}
+	changes := make([]Change, len(rows))
+	for i := range rows {
+		a, err := rows[i].article()
+		if err != nil {
+			return nil, err
+		}
+		kind := Updated
+		switch {
+		case !rows[i].live():
+			kind = Deleted
+		case a.Version == 1:
+			kind = Created
+		}
+		changes[i] = Change{Type: kind, Article: a}
+	}
+	return changes, nil
 }
 
 // upsert writes a as the live state of its id: an update of the existing row

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,8 @@ func TestStore(t *testing.T) {
 			{"Apply", testApply},
 			{"Outbox", testOutbox},
 			{"ConcurrentUpdates", testConcurrentUpdates},
+			{"ApplyBatch", testApplyBatch},
+			{"Lease", testLease},
 		}
 		svc := articlestest.NewService(t, url)
 		t.Run("API", func(t *testing.T) { articlestest.RunAPISuite(t, svc) })
@@ -213,4 +216,79 @@ func pendingEvents(t *testing.T, o *articles.Outbox) []articles.Event {
 
 func draft(title string) articles.Draft {
 	return articles.Draft{Title: title, Content: "Body of " + title, Author: "ada"}
+}
+
+func testApplyBatch(t *testing.T, svc *articles.Service) {
+	ctx := context.Background()
+	id := int64(600_000_001)
+	changes := []articles.Change{
+		{Type: articles.Created, Article: articles.Article{ID: id, Title: "one", Version: 1}},
+		{Type: articles.Updated, Article: articles.Article{ID: id, Title: "two", Version: 2}},
+		{Type: articles.Updated, Article: articles.Article{ID: id, Title: "two again", Version: 2}},
+		{Type: articles.Created, Article: articles.Article{ID: id + 1, Title: "other", Version: 4}},
+	}
+	results, err := svc.ApplyBatch(ctx, changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(results) != "[applied applied stale applied]" {
+		t.Fatalf("ApplyBatch = %v", results)
+	}
+	// All or nothing: an invalid change names itself and nothing is stored.
+	bad := []articles.Change{
+		{Type: articles.Updated, Article: articles.Article{ID: id, Title: "three", Version: 3}},
+		{Type: articles.Updated, Article: articles.Article{ID: id, Title: "", Version: 4}},
+	}
+	_, err = svc.ApplyBatch(ctx, bad)
+	var cerr *articles.ChangeError
+	var verr *articles.ValidationError
+	if !errors.As(err, &cerr) || cerr.Index != 1 || !errors.As(err, &verr) {
+		t.Fatalf("ApplyBatch(invalid second) = %v, want a ChangeError at 1 wrapping a ValidationError", err)
+	}
+	if a, _ := svc.Get(ctx, id); a.Version != 2 || a.Title != "two" {
+		t.Fatalf("after a refused batch: %+v, want version 2 untouched", a)
+	}
+	// Snapshot lists current states, tombstones included.
+	if err := svc.Delete(ctx, id+1, 0); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := svc.Snapshot(ctx, id-1, 10)
+	if err != nil || len(snap) < 2 || snap[0].Article.ID != id || snap[0].Type != articles.Updated ||
+		snap[1].Article.ID != id+1 || snap[1].Type != articles.Deleted || snap[1].Article.Version != 5 {
+		t.Fatalf("Snapshot = %+v, %v", snap, err)
+	}
+}
+
+func testLease(t *testing.T, svc *articles.Service) {
+	ctx := context.Background()
+	o := svc.Store().Outbox()
+	for _, step := range []struct {
+		holder string
+		ttl    time.Duration
+		want   bool
+	}{
+		{"relay-a", time.Minute, true},  // free
+		{"relay-b", time.Minute, false}, // held by a
+		{"relay-a", time.Minute, true},  // a renews
+	} {
+		if got, err := o.TryLease(ctx, "relay", step.holder, step.ttl); err != nil || got != step.want {
+			t.Fatalf("TryLease(%s) = %v, %v; want %v", step.holder, got, err, step.want)
+		}
+	}
+	if err := o.ReleaseLease(ctx, "relay", "relay-b"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := o.TryLease(ctx, "relay", "relay-b", time.Minute); got {
+		t.Fatal("a release by a non-holder freed the lease")
+	}
+	if err := o.ReleaseLease(ctx, "relay", "relay-a"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := o.TryLease(ctx, "relay", "relay-b", time.Millisecond); !got {
+		t.Fatal("the released lease was not free")
+	}
+	time.Sleep(5 * time.Millisecond)
+	if got, _ := o.TryLease(ctx, "relay", "relay-a", time.Minute); !got {
+		t.Fatal("an expired lease was not free")
+	}
 }

@@ -97,8 +97,7 @@ func openPostgres(rawURL string, opts Options) (*DB, error) {
 	}
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
-		// pgconn's parse errors hold the URL with its password masked.
-		return nil, fmt.Errorf("sqldb: postgres URL: %w", err)
+		return nil, fmt.Errorf("sqldb: postgres URL %q: %s", Redact(rawURL), withoutPassword(err.Error(), rawURL))
 	}
 	// bun writes argument values into the SQL text, so every query is new
 	// to the server: preparing and caching each one (pgx's default) costs a
@@ -246,6 +245,24 @@ func (db *DB) Close() error {
 		err = errors.Join(err, db.Read.Close())
 	}
 	return err
+}
+
+// withoutPassword returns msg with rawURL's password masked, in the
+// spelling it had in rawURL and decoded: drivers' parse errors may quote
+// the URL whole.
+func withoutPassword(msg, rawURL string) string {
+	if _, rest, ok := strings.Cut(rawURL, "://"); ok {
+		// The user info ends at the last "@": passwords may hold "/" or "@".
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if _, raw, ok := strings.Cut(rest[:at], ":"); ok && raw != "" {
+				msg = strings.ReplaceAll(msg, raw, "xxxxx")
+				if decoded, err := url.PathUnescape(raw); err == nil && decoded != "" {
+					msg = strings.ReplaceAll(msg, decoded, "xxxxx")
+				}
+			}
+		}
+	}
+	return msg
 }
 
 // Redact returns rawURL with its password replaced by "xxxxx".

@@ -1,0 +1,5 @@
+CREATE TABLE IF NOT EXISTS outbox_leases (
+    name       TEXT        PRIMARY KEY,
+    holder     TEXT        NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
