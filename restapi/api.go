@@ -23,6 +23,7 @@ type Articles interface {
 	List(ctx context.Context, q articles.ListQuery) (articles.Page, error)
 	Put(ctx context.Context, id int64, d articles.Draft, pre articles.Precondition) (articles.Article, bool, error)
 	Delete(ctx context.Context, id int64, expectedVersion int64) error
+	Apply(ctx context.Context, ch articles.Change) (articles.ApplyResult, error)
 	Validate(d articles.Draft) error
 	Ping(ctx context.Context) error
 	// Changes feeds GET /articles/changes.

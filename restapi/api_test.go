@@ -193,6 +193,12 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"control character in tag", "GET", "/articles?tag=%07", "", nil, 400, restapi.TypeBadRequest},
 		{"author too long", "GET", "/articles?author=" + strings.Repeat("é", 101), "", nil, 400, restapi.TypeBadRequest},
 		{"unknown path", "GET", "/nope", "", nil, 404, restapi.TypeNoRoute},
+		{"replication: bad version", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"Article-Version", "abc"}, 400, restapi.TypeBadRequest},
+		{"replication: with If-Match", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"Article-Version", "5", "If-Match", `"1"`}, 400, restapi.TypeBadRequest},
+		{"replication: bad time", "DELETE", "/articles/" + id, "", []string{"Article-Version", "5", "Article-Updated-At", "yesterday"}, 400, restapi.TypeBadRequest},
+		{"replication: stale", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"Article-Version", "1"}, 409, restapi.TypeStaleVersion},
+		{"replication: stale delete", "DELETE", "/articles/" + id, "", []string{"Article-Version", "1"}, 409, restapi.TypeStaleVersion},
+		{"replication: invalid", "PUT", "/articles/" + id, `{"title":""}`, []string{"Article-Version", "9"}, 422, restapi.TypeValidation},
 		{"PUT weak If-Match", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"If-Match", `W/"1"`}, 412, restapi.TypePreconditionFailed},
 		{"wrong method", "PATCH", "/articles/" + id, `{"title":"a"}`, nil, 405, restapi.TypeMethodNotAllowed},
 	}

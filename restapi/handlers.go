@@ -67,6 +67,9 @@ func (a *API) put(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
+	if isReplication(req) {
+		return a.replicate(w, req, id, articles.Updated)
+	}
 	pre, isConditional, err := precondition(req.Request)
 	if err != nil {
 		return err
@@ -92,6 +95,9 @@ func (a *API) delete(w http.ResponseWriter, req bunrouter.Request) error {
 	id, err := a.articleID(w, req)
 	if err != nil {
 		return err
+	}
+	if isReplication(req) {
+		return a.replicate(w, req, id, articles.Deleted)
 	}
 	pre, isConditional, err := precondition(req.Request)
 	if err != nil {

@@ -57,6 +57,7 @@ const (
 const StatusClientClosedRequest = 499
 
 var titles = map[string]string{
+	TypeStaleVersion:         "Stale version",
 	TypeBadRequest:           "Bad request",
 	TypeNotFound:             "Not found",
 	TypeMethodNotAllowed:     "Method not allowed",

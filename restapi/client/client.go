@@ -275,6 +275,8 @@ func errorFor(status int, body []byte) error {
 		p = restapi.Problem{Status: status, Title: http.StatusText(status)}
 	}
 	switch {
+	case p.Type == restapi.TypeStaleVersion:
+		return &staleError{&Error{Status: status, Problem: p}}
 	case p.Type == restapi.TypeValidation:
 		return &articles.ValidationError{Fields: p.Errors}
 	case status == http.StatusNotFound && p.Type == restapi.TypeNotFound:
