@@ -1,0 +1,139 @@
+package kafkasync
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// Config configures the relay and the consumer. The zero value is valid:
+// every field has a documented default.
+type Config struct {
+	// Brokers are the Kafka bootstrap addresses (host:port). Empty: the
+	// modules start an embedded development broker.
+	Brokers []string `env:"KAFKA_BROKERS" envSeparator:","`
+	// Topic carries the events. Default: articles-sync.
+	Topic string `env:"KAFKA_TOPIC"`
+	// DLQTopic receives dead letters. Default: Topic + ".dlq".
+	DLQTopic string `env:"KAFKA_DLQ_TOPIC"`
+	// Partitions is the partition count of the topics when they are created
+	// here. Default: 6.
+	Partitions int `env:"KAFKA_PARTITIONS"`
+	// ReplicationFactor of the topics when they are created here. Default: 1.
+	ReplicationFactor int `env:"KAFKA_REPLICATION_FACTOR"`
+	// GroupID is the consumer group. Default: articlekit-sync.
+	GroupID string `env:"KAFKA_GROUP_ID"`
+	// Source is the CloudEvents source of published events.
+	// Default: urn:articlekit:articles.
+	Source string `env:"CLOUDEVENTS_SOURCE"`
+
+	// RelayBatch is how many outbox events the relay publishes at once. Default: 1000.
+	RelayBatch int `env:"SYNC_RELAY_BATCH"`
+	// RelayPoll is how often the relay looks for new events when nothing
+	// wakes it earlier. Default: 50ms.
+	RelayPoll time.Duration `env:"SYNC_RELAY_POLL"`
+	// RelayLease is how long a relay's claim to publish lasts unless renewed.
+	// Default: 10s.
+	RelayLease time.Duration `env:"SYNC_RELAY_LEASE"`
+
+	// ConsumerBatch is how many messages the consumer applies at once. Default: 500.
+	ConsumerBatch int `env:"SYNC_CONSUMER_BATCH"`
+	// MaxAttempts is how many times a change failing for an unknown reason
+	// is tried before it is dead-lettered; an unavailable target is retried
+	// without limit. Default: 5.
+	MaxAttempts int `env:"SYNC_MAX_ATTEMPTS"`
+	// Applier chooses how the consumer applies changes: "store" (the target
+	// database, TargetDatabaseURL) or "rest" (the target's REST API,
+	// TargetURL). Default: store.
+	Applier string `env:"SYNC_APPLIER"`
+	// TargetDatabaseURL is the target database of the store applier.
+	// Default: sqlite://articles-replica.db.
+	TargetDatabaseURL string `env:"SYNC_TARGET_DATABASE_URL"`
+	// TargetURL is the REST API of the rest applier. Default: http://localhost:5000.
+	TargetURL string `env:"SYNC_TARGET_URL"`
+}
+
+// Appliers.
+const (
+	ApplierStore = "store"
+	ApplierREST  = "rest"
+)
+
+// Defaults.
+const (
+	DefaultTopic             = "articles-sync"
+	DefaultGroupID           = "articlekit-sync"
+	DefaultSource            = "urn:articlekit:articles"
+	DefaultPartitions        = 6
+	DefaultRelayBatch        = 1000
+	DefaultRelayPoll         = 50 * time.Millisecond
+	DefaultRelayLease        = 10 * time.Second
+	DefaultConsumerBatch     = 500
+	DefaultMaxAttempts       = 5
+	DefaultTargetDatabaseURL = "sqlite://articles-replica.db"
+	DefaultTargetURL         = "http://localhost:5000"
+)
+
+// WithDefaults returns c with every unset field set to its default.
+func (c Config) WithDefaults() Config {
+	set := func(s *string, def string) {
+		if *s == "" {
+			*s = def
+		}
+	}
+	setInt := func(n *int, def int) {
+		if *n == 0 {
+			*n = def
+		}
+	}
+	setDur := func(d *time.Duration, def time.Duration) {
+		if *d == 0 {
+			*d = def
+		}
+	}
+	set(&c.Topic, DefaultTopic)
+	set(&c.DLQTopic, c.Topic+".dlq")
+	set(&c.GroupID, DefaultGroupID)
+	set(&c.Source, DefaultSource)
+	set(&c.Applier, ApplierStore)
+	set(&c.TargetDatabaseURL, DefaultTargetDatabaseURL)
+	set(&c.TargetURL, DefaultTargetURL)
+	setInt(&c.Partitions, DefaultPartitions)
+	setInt(&c.ReplicationFactor, 1)
+	setInt(&c.RelayBatch, DefaultRelayBatch)
+	setInt(&c.ConsumerBatch, DefaultConsumerBatch)
+	setInt(&c.MaxAttempts, DefaultMaxAttempts)
+	setDur(&c.RelayPoll, DefaultRelayPoll)
+	setDur(&c.RelayLease, DefaultRelayLease)
+	return c
+}
+
+// Validate reports every invalid field.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Applier != "" && c.Applier != ApplierStore && c.Applier != ApplierREST {
+		errs = append(errs, fmt.Errorf("Applier %q: want %q or %q", c.Applier, ApplierStore, ApplierREST))
+	}
+	if c.TargetURL != "" {
+		if u, err := url.Parse(c.TargetURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("TargetURL %q: want http(s)://host[:port]", c.TargetURL))
+		}
+	}
+	for _, n := range []int{c.Partitions, c.ReplicationFactor, c.RelayBatch, c.ConsumerBatch, c.MaxAttempts} {
+		if n < 0 {
+			errs = append(errs, errors.New("counts must not be negative"))
+			break
+		}
+	}
+	if c.RelayPoll < 0 || c.RelayLease < 0 {
+		errs = append(errs, errors.New("durations must not be negative"))
+	}
+	if c.Topic != "" && c.Topic == c.DLQTopic {
+		errs = append(errs, errors.New("DLQTopic must differ from Topic"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("kafkasync: invalid config: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package kafkasync
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/articlekit/articlekit/articles"
+)
+
+// Event types, "article." and the change type.
+const (
+	TypeCreated = "article.created"
+	TypeUpdated = "article.updated"
+	TypeDeleted = "article.deleted"
+)
+
+// ContentTypeHeader is the Kafka header naming the message's format: a
+// structured-mode CloudEvent, application/cloudevents+json.
+const ContentTypeHeader = "content-type"
+
+// ErrBadEvent reports a message that is not an article CloudEvent this
+// package can apply; such messages are dead-lettered.
+var ErrBadEvent = errors.New("not an article CloudEvent")
+
+// Encode turns an outbox event into a Kafka message: key the article id,
+// value the CloudEvent (structured mode) whose id is the outbox event id,
+// subject the article id, time the change time and data the article at its
+// version.
+func Encode(source string, ev articles.Event) (kafka.Message, error) {
+	e := event.New()
+	e.SetID(ev.ID)
+	e.SetSource(source)
+	e.SetType("article." + string(ev.Type))
+	e.SetSubject(strconv.FormatInt(ev.ArticleID, 10))
+	e.SetTime(ev.CreatedAt)
+	if err := e.SetData(event.ApplicationJSON, json.RawMessage(ev.Payload)); err != nil {
+		return kafka.Message{}, fmt.Errorf("kafkasync: event %s: %w", ev.ID, err)
+	}
+	value, err := json.Marshal(e)
+	if err != nil {
+		return kafka.Message{}, fmt.Errorf("kafkasync: event %s: %w", ev.ID, err)
+	}
+	return kafka.Message{
+		Key:     []byte(e.Subject()),
+		Value:   value,
+		Time:    ev.CreatedAt,
+		Headers: []kafka.Header{{Key: ContentTypeHeader, Value: []byte(event.ApplicationCloudEventsJSON)}},
+	}, nil
+}
+
+// Decoded is an applied-to-be change with what the consumer reports of it.
+type Decoded struct {
+	Change articles.Change
+	// ID is the CloudEvent id; Time when the change happened.
+	ID   string
+	Time time.Time
+}
+
+// Decode parses a message produced by Encode (or by anyone writing the same
+// format) and checks it: a valid CloudEvent of a known type whose data is
+// an article whose id matches the subject. Anything else is ErrBadEvent.
+func Decode(msg kafka.Message) (Decoded, error) {
+	var e event.Event
+	if err := json.Unmarshal(msg.Value, &e); err != nil {
+		return Decoded{}, fmt.Errorf("%w: %v", ErrBadEvent, err)
+	}
+	if err := e.Validate(); err != nil {
+		return Decoded{}, fmt.Errorf("%w: %v", ErrBadEvent, err)
+	}
+	typ, ok := strings.CutPrefix(e.Type(), "article.")
+	kind := articles.ChangeType(typ)
+	if !ok || !kind.Valid() {
+		return Decoded{}, fmt.Errorf("%w: type %q", ErrBadEvent, e.Type())
+	}
+	var a articles.Article
+	if err := e.DataAs(&a); err != nil {
+		return Decoded{}, fmt.Errorf("%w: data: %v", ErrBadEvent, err)
+	}
+	if e.Subject() != strconv.FormatInt(a.ID, 10) {
+		return Decoded{}, fmt.Errorf("%w: subject %q but article %d", ErrBadEvent, e.Subject(), a.ID)
+	}
+	return Decoded{Change: articles.Change{Type: kind, Article: a}, ID: e.ID(), Time: e.Time()}, nil
+}
+
+func jsonOf(a articles.Article) (json.RawMessage, error) {
+	if a.Tags == nil {
+		a.Tags = []string{}
+	}
+	return json.Marshal(a)
+}
