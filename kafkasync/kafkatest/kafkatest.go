@@ -71,9 +71,14 @@ func Start(libs, dir string) (*Broker, error) {
 	if err := os.WriteFile(b.path("server.properties"), []byte(b.properties()), 0o644); err != nil {
 		return nil, err
 	}
-	var id [16]byte
-	_, _ = rand.Read(id[:])
-	clusterID := base64.RawURLEncoding.EncodeToString(id[:])
+	// A cluster id is 16 random bytes in URL-safe base64; not starting with
+	// "-", which the tool would take for an option.
+	var clusterID string
+	for clusterID == "" || clusterID[0] == '-' {
+		var id [16]byte
+		_, _ = rand.Read(id[:])
+		clusterID = base64.RawURLEncoding.EncodeToString(id[:])
+	}
 	format := b.java("kafka.tools.StorageTool", "format", "-t", clusterID, "-c", b.path("server.properties"))
 	if out, err := format.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("kafkatest: format storage: %w\n%s", err, out)
