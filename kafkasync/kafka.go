@@ -57,6 +57,8 @@ func NewReader(cfg Config) *kafka.Reader {
 		SessionTimeout:    10 * time.Second,
 		RebalanceTimeout:  10 * time.Second,
 		JoinGroupBackoff:  500 * time.Millisecond,
+		// Added partitions are picked up without a restart.
+		WatchPartitionChanges: true,
 	})
 }
 

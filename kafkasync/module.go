@@ -133,11 +133,15 @@ func newModuleApplier(p ApplierParams) (Applier, error) {
 
 func newModuleConsumer(lc fx.Lifecycle, cfg Config, b Brokers, applier Applier, w *kafka.Writer, m *Metrics, log *zap.Logger) *Consumer {
 	cfg = withBrokers(cfg, b)
-	reader := NewReader(cfg)
-	c := NewConsumer(reader, w, applier, cfg, log, WithConsumerMetrics(m))
+	c := NewConsumer(nil, w, applier, cfg, log, WithConsumerMetrics(m))
 	var run runner
+	var reader *kafka.Reader
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
+			// The reader joins its group as soon as it exists: only now, once
+			// the topics surely exist.
+			reader = NewReader(cfg)
+			c.reader = reader
 			run.start(c.Run)
 			run.start(func(ctx context.Context) error {
 				tick := time.NewTicker(5 * time.Second)
@@ -154,7 +158,11 @@ func newModuleConsumer(lc fx.Lifecycle, cfg Config, b Brokers, applier Applier, 
 			return nil
 		},
 		OnStop: func(ctx context.Context) error {
-			return errors.Join(run.stop(ctx), reader.Close())
+			err := run.stop(ctx)
+			if reader != nil {
+				err = errors.Join(err, reader.Close())
+			}
+			return err
 		},
 	})
 	return c

@@ -1,0 +1,46 @@
+// Command kafkasync runs the whole sync in one process: the REST API over
+// database A, the relay publishing A's outbox to Kafka, and the consumer
+// applying the events to database B.
+//
+// Environment: DATABASE_URL (A, default sqlite://articles.db), REST_ADDR
+// (default :5000), KAFKA_BROKERS (default: an embedded development broker),
+// SYNC_APPLIER (store, the default, writes SYNC_TARGET_DATABASE_URL, default
+// sqlite://articles-replica.db; rest calls SYNC_TARGET_URL), LOG_LEVEL; see
+// the README for the rest.
+package main
+
+import (
+	"go.uber.org/fx"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/examples/internal/app"
+	"github.com/articlekit/articlekit/kafkasync"
+	"github.com/articlekit/articlekit/metrics"
+	"github.com/articlekit/articlekit/restapi"
+)
+
+type config struct {
+	Articles articles.Config
+	REST     restapi.Config
+	Sync     kafkasync.Config
+	Logging  app.Logging
+}
+
+func main() {
+	var cfg config
+	if err := app.LoadEnv(&cfg); err != nil {
+		app.Fatal(err)
+	}
+	log, err := app.NewLogger(cfg.Logging)
+	if err != nil {
+		app.Fatal(err)
+	}
+	fx.New(
+		fx.Supply(cfg.Articles, cfg.REST, cfg.Sync, log),
+		app.WithLogger(),
+		metrics.Module,
+		articles.Module,
+		restapi.Module,
+		kafkasync.Module,
+	).Run()
+}
