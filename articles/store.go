@@ -412,8 +412,15 @@ func (s *Store) delete(ctx context.Context, id int64, pre Precondition, now time
 func (s *Store) apply(ctx context.Context, changes []Change, now time.Time) ([]ApplyResult, error) {
 	results := make([]ApplyResult, len(changes))
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		fast := s.inserts.Load()
 		for i, ch := range changes {
-			r, err := s.applyOne(ctx, tx, ch, now)
+			var r ApplyResult
+			var err error
+			if fast != nil {
+				r, err = fast.apply(ctx, tx.Tx, ch)
+			} else {
+				r, err = s.applyOne(ctx, tx, ch, now)
+			}
 			if err != nil {
 				return &ChangeError{Index: i, Err: err}
 			}

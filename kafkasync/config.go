@@ -28,7 +28,7 @@ type Config struct {
 	// Default: urn:articlekit:articles.
 	Source string `env:"CLOUDEVENTS_SOURCE"`
 
-	// RelayBatch is how many outbox events the relay publishes at once. Default: 1000.
+	// RelayBatch is how many outbox events the relay publishes at once. Default: 2000.
 	RelayBatch int `env:"SYNC_RELAY_BATCH"`
 	// RelayPoll is how often the relay looks for new events when nothing
 	// wakes it earlier. Default: 50ms.
@@ -37,7 +37,7 @@ type Config struct {
 	// Default: 10s.
 	RelayLease time.Duration `env:"SYNC_RELAY_LEASE"`
 
-	// ConsumerBatch is how many messages the consumer applies at once. Default: 500.
+	// ConsumerBatch is how many messages the consumer applies at once. Default: 2000.
 	ConsumerBatch int `env:"SYNC_CONSUMER_BATCH"`
 	// MaxAttempts is how many times a change failing for an unknown reason
 	// is tried before it is dead-lettered; an unavailable target is retried
@@ -66,10 +66,10 @@ const (
 	DefaultGroupID           = "articlekit-sync"
 	DefaultSource            = "urn:articlekit:articles"
 	DefaultPartitions        = 6
-	DefaultRelayBatch        = 1000
+	DefaultRelayBatch        = 2000
 	DefaultRelayPoll         = 50 * time.Millisecond
 	DefaultRelayLease        = 10 * time.Second
-	DefaultConsumerBatch     = 500
+	DefaultConsumerBatch     = 2000
 	DefaultMaxAttempts       = 5
 	DefaultTargetDatabaseURL = "sqlite://articles-replica.db"
 	DefaultTargetURL         = "http://localhost:5000"

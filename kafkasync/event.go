@@ -40,10 +40,12 @@ func Encode(source string, ev articles.Event) (kafka.Message, error) {
 	e.SetType("article." + string(ev.Type))
 	e.SetSubject(strconv.FormatInt(ev.ArticleID, 10))
 	e.SetTime(ev.CreatedAt)
-	if err := e.SetData(event.ApplicationJSON, json.RawMessage(ev.Payload)); err != nil {
-		return kafka.Message{}, fmt.Errorf("kafkasync: event %s: %w", ev.ID, err)
-	}
-	value, err := json.Marshal(e)
+	// The payload is JSON already: set it as is rather than have SetData
+	// encode it again. MarshalJSON is called directly for the same reason:
+	// json.Marshal would re-validate its output.
+	e.SetDataContentType(event.ApplicationJSON)
+	e.DataEncoded = ev.Payload
+	value, err := e.MarshalJSON()
 	if err != nil {
 		return kafka.Message{}, fmt.Errorf("kafkasync: event %s: %w", ev.ID, err)
 	}
@@ -68,7 +70,8 @@ type Decoded struct {
 // an article whose id matches the subject. Anything else is ErrBadEvent.
 func Decode(msg kafka.Message) (Decoded, error) {
 	var e event.Event
-	if err := json.Unmarshal(msg.Value, &e); err != nil {
+	// UnmarshalJSON directly: its parser rejects malformed JSON itself.
+	if err := e.UnmarshalJSON(msg.Value); err != nil {
 		return Decoded{}, fmt.Errorf("%w: %v", ErrBadEvent, err)
 	}
 	if err := e.Validate(); err != nil {

@@ -41,9 +41,9 @@ type options struct {
 }
 
 func main() {
-	commands := []string{"rest", "graphql", "all"}
+	commands := []string{"rest", "graphql", "sync", "all"}
 	if len(os.Args) < 2 || !slices.Contains(commands, os.Args[1]) {
-		fmt.Fprintln(os.Stderr, "usage: bench rest|graphql|all [-duration 10s] [-rounds 5] [-warmup 1s] [-concurrency 32] [-seed 1000] [-only name] [-cpuprofile file]")
+		fmt.Fprintln(os.Stderr, "usage: bench rest|graphql|sync|all [-duration 10s] [-rounds 5] [-warmup 1s] [-concurrency 32] [-seed 1000] [-only name] [-changes 100000] [-rate 1000] [-paced 10s] [-cpuprofile file]")
 		os.Exit(2)
 	}
 	var opts options
@@ -55,14 +55,22 @@ func main() {
 	fs.IntVar(&opts.rounds, "rounds", 5, "rounds per scenario, each paired with a baseline round")
 	fs.StringVar(&opts.only, "only", "", "run only the scenarios whose name contains this")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	var sopts syncOptions
+	fs.IntVar(&sopts.changes, "changes", 100_000, "sync: changes in the throughput run")
+	fs.IntVar(&sopts.rate, "rate", 1000, "sync: changes per second in the delay run")
+	fs.DurationVar(&sopts.paced, "paced", 10*time.Second, "sync: length of the delay run")
 	_ = fs.Parse(os.Args[2:])
-	if err := run(os.Args[1], opts, *cpuProfile); err != nil {
+	if err := run(os.Args[1], opts, sopts, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(command string, opts options, cpuProfile string) error {
+func run(command string, opts options, sopts syncOptions, cpuProfile string) error {
+	if command == "sync" {
+		sopts.cpuProfile = cpuProfile // the sync phase only, not the writes before it
+		return runSync(sopts)
+	}
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -104,8 +112,14 @@ func run(command string, opts options, cpuProfile string) error {
 	if failed > 0 {
 		return fmt.Errorf("%d requests failed or got an unexpected status", failed)
 	}
+	if command == "all" {
+		fmt.Println()
+		return runSync(sopts)
+	}
 	return nil
 }
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 
 func report(s suite, results []result) error {
 	fmt.Printf("\n%s\n\n", s.title)

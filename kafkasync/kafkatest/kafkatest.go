@@ -68,6 +68,9 @@ func Start(libs, dir string) (*Broker, error) {
 		return nil, err
 	}
 	b := &Broker{libs: libs, dir: dir, port: ports[0], ctrlPort: ports[1]}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	if err := os.WriteFile(b.path("server.properties"), []byte(b.properties()), 0o644); err != nil {
 		return nil, err
 	}
