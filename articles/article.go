@@ -117,10 +117,11 @@ func (q ListQuery) Validate() error {
 	return v.err()
 }
 
-// MaxID is the largest id a client may choose for a new article (Put).
-// It is the largest integer JavaScript represents exactly, and it keeps the
-// rest of the int64 range for the database's own id sequence, which a
-// client could otherwise exhaust with one request for id 2^63-1.
+// MaxID is the largest id a client may choose for a new article (Put), and
+// the largest id and version a replicated change may carry (Apply). It is
+// the largest integer JavaScript represents exactly, and it keeps the rest
+// of the int64 range for the database's own id sequence, which a client
+// could otherwise exhaust with one request for id 2^63-1.
 const MaxID = 1<<53 - 1
 
 // Page sizes for List.

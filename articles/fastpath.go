@@ -16,12 +16,16 @@ import (
 // rather than a read and a write. Every other write, and every write on
 // PostgreSQL and MySQL, goes through bun.
 type sqliteInserts struct {
-	article, tag, event, upsert, deleteTags *sql.Stmt
+	article, tag, event, upsert, deleteTags, allocate, release *sql.Stmt
 }
 
 const (
-	insertArticleSQL = `INSERT INTO articles (title, content, author, tags, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	// insertArticleSQL inserts under an allocated id, unless a client took
+	// it already: then nothing is inserted and the next id is tried.
+	insertArticleSQL = `INSERT INTO articles (id, title, content, author, tags, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	allocateIDSQL  = `INSERT INTO article_ids DEFAULT VALUES RETURNING id`
+	releaseIDsSQL  = `DELETE FROM article_ids WHERE id < ?`
 	insertTagSQL   = `INSERT INTO article_tags (article_id, tag) VALUES (?, ?)`
 	insertEventSQL = `INSERT INTO article_outbox (event_id, article_id, type, version, payload, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`
@@ -46,7 +50,7 @@ func prepareSQLiteInserts(ctx context.Context, db *sql.DB) (*sqliteInserts, erro
 		stmt  **sql.Stmt
 		query string
 	}{{&p.article, insertArticleSQL}, {&p.tag, insertTagSQL}, {&p.event, insertEventSQL},
-		{&p.upsert, upsertSQL}, {&p.deleteTags, deleteTagsSQL}} {
+		{&p.upsert, upsertSQL}, {&p.deleteTags, deleteTagsSQL}, {&p.allocate, allocateIDSQL}, {&p.release, releaseIDsSQL}} {
 		if *s.stmt, err = db.PrepareContext(ctx, s.query); err != nil {
 			return nil, errors.Join(err, p.close())
 		}
@@ -56,7 +60,7 @@ func prepareSQLiteInserts(ctx context.Context, db *sql.DB) (*sqliteInserts, erro
 
 func (p *sqliteInserts) close() error {
 	var errs []error
-	for _, s := range []*sql.Stmt{p.article, p.tag, p.event, p.upsert, p.deleteTags} {
+	for _, s := range []*sql.Stmt{p.article, p.tag, p.event, p.upsert, p.deleteTags, p.allocate, p.release} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
@@ -68,11 +72,24 @@ func (p *sqliteInserts) close() error {
 func (p *sqliteInserts) create(ctx context.Context, tx *sql.Tx, a *Article) error {
 	var row articleRow
 	row.set(*a)
-	err := tx.StmtContext(ctx, p.article).QueryRowContext(ctx,
-		row.Title, row.Content, row.Author, row.Tags, sqliteTime(row.CreatedAt), sqliteTime(row.UpdatedAt), row.Version,
-	).Scan(&a.ID)
-	if err != nil {
-		return err
+	for {
+		if err := tx.StmtContext(ctx, p.allocate).QueryRowContext(ctx).Scan(&a.ID); err != nil {
+			return err
+		}
+		if _, err := tx.StmtContext(ctx, p.release).ExecContext(ctx, a.ID); err != nil {
+			return err
+		}
+		res, err := tx.StmtContext(ctx, p.article).ExecContext(ctx, a.ID,
+			row.Title, row.Content, row.Author, row.Tags, sqliteTime(row.CreatedAt), sqliteTime(row.UpdatedAt), row.Version)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			if err != nil {
+				return err
+			}
+			break
+		}
 	}
 	if len(a.Tags) > 0 {
 		tag := tx.StmtContext(ctx, p.tag)

@@ -243,11 +243,14 @@ func validateChange(ch Change) error {
 	if !ch.Type.Valid() {
 		v.add("type", "invalid", "must be created, updated or deleted")
 	}
-	if ch.Article.ID <= 0 {
-		v.add("id", "out_of_range", "must be positive")
+	// Ids and versions above MaxID are refused as they are from clients: a
+	// replica storing id 2^63-1 could create nothing more, and a version
+	// that high could not grow.
+	if ch.Article.ID <= 0 || ch.Article.ID > MaxID {
+		v.add("id", "out_of_range", "must be between 1 and %d", MaxID)
 	}
-	if ch.Article.Version <= 0 {
-		v.add("version", "out_of_range", "must be positive")
+	if ch.Article.Version <= 0 || ch.Article.Version > MaxID {
+		v.add("version", "out_of_range", "must be between 1 and %d", MaxID)
 	}
 	if ch.Type != Deleted {
 		if err, ok := Validate(ch.Article.Draft()).(*ValidationError); ok {

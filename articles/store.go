@@ -321,12 +321,16 @@ func (s *Store) create(ctx context.Context, d Draft, now time.Time) (Article, er
 		if inserts := s.inserts.Load(); inserts != nil {
 			return inserts.create(ctx, tx.Tx, &a)
 		}
-		var row articleRow
-		row.set(a)
-		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		id, err := s.freeID(ctx, tx)
+		if err != nil {
 			return err
 		}
-		a.ID = row.ID
+		a.ID = id
+		var row articleRow
+		row.set(a)
+		if err := s.insertRow(ctx, tx, &row); err != nil {
+			return err
+		}
 		if err := s.insertTags(ctx, tx, a.ID, a.Tags); err != nil {
 			return err
 		}
@@ -517,18 +521,49 @@ func (s *Store) updateRow(ctx context.Context, tx bun.Tx, row *articleRow) error
 
 // insertRow inserts a row whose id was chosen by the caller.
 func (s *Store) insertRow(ctx context.Context, tx bun.Tx, row *articleRow) error {
-	if _, err := tx.NewInsert().Model(row).Value("id", "?", row.ID).Exec(ctx); err != nil {
-		return err
-	}
-	if s.db.Dialect != sqldb.Postgres {
-		// SQLite and MySQL move their id counters past explicit ids themselves.
-		return nil
-	}
-	// PostgreSQL's identity sequence does not see explicit ids: move it past
-	// this one, unless it is already there, so later creates do not collide.
-	_, err := tx.ExecContext(ctx, `SELECT setval(seq, ?) FROM pg_get_serial_sequence('articles', 'id') AS seq
-		WHERE ? > COALESCE(pg_sequence_last_value(seq::regclass), 0)`, row.ID, row.ID)
+	_, err := tx.NewInsert().Model(row).Value("id", "?", row.ID).Exec(ctx)
 	return err
+}
+
+// allocateID takes the next id of the allocator (migration
+// 20261126000003), which explicit ids never move.
+func (s *Store) allocateID(ctx context.Context, tx bun.Tx) (int64, error) {
+	var id int64
+	switch s.db.Dialect {
+	case sqldb.Postgres:
+		err := tx.QueryRowContext(ctx, "SELECT nextval('article_ids')").Scan(&id)
+		return id, err
+	case sqldb.MySQL:
+		res, err := tx.ExecContext(ctx, "INSERT INTO article_ids () VALUES ()")
+		if err != nil {
+			return 0, err
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return 0, err
+		}
+	default:
+		if err := tx.QueryRowContext(ctx, "INSERT INTO article_ids DEFAULT VALUES RETURNING id").Scan(&id); err != nil {
+			return 0, err
+		}
+	}
+	// Only the counter matters; the rows need not stay.
+	_, err := tx.ExecContext(ctx, "DELETE FROM article_ids WHERE id < ?", id)
+	return id, err
+}
+
+// freeID allocates ids until one that no article has: a client may have
+// chosen the next one already.
+func (s *Store) freeID(ctx context.Context, tx bun.Tx) (int64, error) {
+	for {
+		id, err := s.allocateID(ctx, tx)
+		if err != nil {
+			return 0, err
+		}
+		taken, err := tx.NewSelect().Model((*articleRow)(nil)).Where("a.id = ?", id).Exists(ctx)
+		if err != nil || !taken {
+			return id, err
+		}
+	}
 }
 
 func (s *Store) insertTags(ctx context.Context, tx bun.Tx, id int64, tags []string) error {

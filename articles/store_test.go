@@ -86,6 +86,8 @@ func testApply(t *testing.T, svc *articles.Service) {
 		{Type: articles.Updated, Article: articles.Article{ID: id, Version: 9}},
 		{Type: articles.Updated, Article: articles.Article{ID: 0, Title: "x", Version: 9}},
 		{Type: articles.Updated, Article: articles.Article{ID: id, Title: "x", Version: 0}},
+		{Type: articles.Deleted, Article: articles.Article{ID: articles.MaxID + 1, Version: 1}},
+		{Type: articles.Updated, Article: articles.Article{ID: id, Title: "x", Version: articles.MaxID + 1}},
 	} {
 		if _, err := svc.Apply(ctx, bad); !errors.As(err, &verr) {
 			t.Errorf("Apply(%+v) = %v, want a validation error", bad, err)

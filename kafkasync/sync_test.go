@@ -1,8 +1,11 @@
 package kafkasync_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/articlekit/articlekit/kafkasync"
 )
 
 // 10,000 articles created, some updated and deleted, while the relay and
@@ -24,5 +27,24 @@ func TestSyncTenThousandArticles(t *testing.T) {
 	}
 	if f.pending() != 0 {
 		t.Fatalf("%d outbox events still pending", f.pending())
+	}
+}
+
+// Several relays over one outbox: one publishes at a time, nothing is
+// published twice, and each article's events stay in order.
+func TestSeveralRelays(t *testing.T) {
+	f := newFixture(t, false)
+	for i := range 3 {
+		relay := kafkasync.NewRelay(f.src.Store().Outbox(), f.writer, f.cfg, f.log, kafkasync.WithRelayMetrics(f.metrics))
+		f.run(fmt.Sprint("relay-", i), relay.Run)
+	}
+	f.startConsumer(nil)
+	f.churn(3000)
+	f.waitAll(2 * time.Minute)
+	if stale := f.counter("kafkasync_applied_events_total", "stale"); stale != 0 {
+		t.Fatalf("%d events were published twice by competing relays", stale)
+	}
+	if relayed := f.counter("kafkasync_relayed_events_total", ""); relayed != f.events() {
+		t.Fatalf("relayed %d events, want each of the %d once", relayed, f.events())
 	}
 }

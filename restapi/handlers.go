@@ -67,7 +67,10 @@ func (a *API) put(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	if isReplication(req) {
+	if replication, err := isReplication(req); err != nil || replication {
+		if err != nil {
+			return err
+		}
 		return a.replicate(w, req, id, articles.Updated)
 	}
 	pre, isConditional, err := precondition(req.Request)
@@ -96,7 +99,10 @@ func (a *API) delete(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	if isReplication(req) {
+	if replication, err := isReplication(req); err != nil || replication {
+		if err != nil {
+			return err
+		}
 		return a.replicate(w, req, id, articles.Deleted)
 	}
 	pre, isConditional, err := precondition(req.Request)

@@ -23,36 +23,35 @@ const (
 // TypeStaleVersion answers a replicated change older than the stored state.
 const TypeStaleVersion = "urn:articlekit:problem:stale-version"
 
-// isReplication reports whether req carries a replicated change.
-func isReplication(req bunrouter.Request) bool {
-	return len(req.Header.Values(ArticleVersionHeader)) > 0
+// isReplication reports whether req carries a replicated change. The
+// timestamp headers are checked either way: a malformed one is a bad
+// request even where it would be ignored.
+func isReplication(req bunrouter.Request) (bool, error) {
+	for _, h := range []string{ArticleCreatedAtHeader, ArticleUpdatedAtHeader} {
+		if len(req.Header.Values(h)) == 0 {
+			continue
+		}
+		if _, err := time.Parse(time.RFC3339Nano, req.Header.Get(h)); err != nil {
+			return false, problem(http.StatusBadRequest, TypeBadRequest, h+": must be an RFC 3339 time.")
+		}
+	}
+	return len(req.Header.Values(ArticleVersionHeader)) > 0, nil
 }
 
 // replicate applies the replicated change req carries to article id:
 // the draft in the body for a PUT, a deletion for a DELETE.
+// If-Match and If-None-Match are ignored: the version guard is the
+// replicated change's precondition.
 func (a *API) replicate(w http.ResponseWriter, req bunrouter.Request, id int64, kind articles.ChangeType) error {
-	if req.Header.Get("If-Match") != "" || len(req.Header.Values("If-None-Match")) > 0 {
-		return problem(http.StatusBadRequest, TypeBadRequest,
-			"A replicated change ("+ArticleVersionHeader+") takes no If-Match or If-None-Match.")
-	}
 	art := articles.Article{ID: id}
 	version, err := parsePositiveInt(req.Header.Get(ArticleVersionHeader))
 	if err != nil {
 		return problem(http.StatusBadRequest, TypeBadRequest, ArticleVersionHeader+": must be a positive integer.")
 	}
 	art.Version = version
-	for _, h := range []struct {
-		name string
-		dst  *time.Time
-	}{{ArticleCreatedAtHeader, &art.CreatedAt}, {ArticleUpdatedAtHeader, &art.UpdatedAt}} {
-		if v := req.Header.Get(h.name); v != "" {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				return problem(http.StatusBadRequest, TypeBadRequest, h.name+": must be an RFC 3339 time.")
-			}
-			*h.dst = t
-		}
-	}
+	// The timestamps were checked by isReplication.
+	art.CreatedAt, _ = time.Parse(time.RFC3339Nano, req.Header.Get(ArticleCreatedAtHeader))
+	art.UpdatedAt, _ = time.Parse(time.RFC3339Nano, req.Header.Get(ArticleUpdatedAtHeader))
 	if kind != articles.Deleted {
 		d, err := a.decodeDraft(w, req.Request)
 		if err != nil {

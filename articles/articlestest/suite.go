@@ -145,10 +145,10 @@ func testPut(t *testing.T, api API) {
 	if _, _, err := api.Put(ctx, id+1, draft("No"), articles.Precondition{MustExist: true}); !errors.Is(err, articles.ErrConflict) {
 		t.Errorf("Put(missing, MustExist) = %v, want ErrConflict", err)
 	}
-	// Ids assigned later must not collide with the explicit one.
+	// Ids assigned later never collide with the explicit one.
 	next := MustCreate(t, api, draft("After explicit id"))
-	if next.ID <= id {
-		t.Fatalf("Create after Put(%d) assigned id %d", id, next.ID)
+	if next.ID == id {
+		t.Fatalf("Create after Put(%d) assigned the same id", id)
 	}
 	// Clients choose new ids up to MaxID; the rest is the id sequence's, so
 	// that no request can exhaust it.
@@ -159,9 +159,18 @@ func testPut(t *testing.T, api API) {
 	if _, created, err := api.Put(ctx, articles.MaxID, draft("Edge"), articles.Precondition{}); err != nil || !created {
 		t.Fatalf("Put(MaxID) = created %v, %v", created, err)
 	}
+	// Ids chosen by clients never move the ids of later creates, which skip
+	// any id a client took first.
 	beyond := MustCreate(t, api, draft("Sequence goes on"))
-	if beyond.ID <= articles.MaxID {
-		t.Fatalf("Create after Put(MaxID) assigned id %d", beyond.ID)
+	if beyond.ID >= articles.MaxID {
+		t.Fatalf("Create after Put(MaxID) assigned id %d: explicit ids moved the allocator", beyond.ID)
+	}
+	if _, _, err := api.Put(ctx, beyond.ID+1, draft("Taken first"), articles.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	skipped := MustCreate(t, api, draft("Skips the taken id"))
+	if skipped.ID <= beyond.ID+1 {
+		t.Fatalf("Create after Put(%d) assigned id %d", beyond.ID+1, skipped.ID)
 	}
 	if _, err := api.Update(ctx, beyond.ID, draft("Still writable"), beyond.Version); err != nil {
 		t.Fatalf("Update(%d) beyond MaxID: %v", beyond.ID, err)
