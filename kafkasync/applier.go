@@ -2,7 +2,6 @@ package kafkasync
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/articlekit/articlekit/articles"
@@ -89,18 +88,4 @@ func (a *RESTApplier) ApplyBatch(ctx context.Context, changes []articles.Change)
 		}
 	}
 	return results, nil
-}
-
-// permanent reports whether a change failed for good: the target refuses
-// it as invalid, so trying again cannot help.
-func permanent(err error) bool {
-	var invalid *articles.ValidationError
-	var apiErr *client.Error
-	return errors.As(err, &invalid) || (errors.As(err, &apiErr) && apiErr.Status >= 400 && apiErr.Status < 500)
-}
-
-// transient reports whether the target was unreachable: the change is
-// retried until it is back, never dead-lettered.
-func transient(err error) bool {
-	return errors.Is(err, articles.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded)
 }

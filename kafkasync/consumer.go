@@ -3,6 +3,7 @@ package kafkasync
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/restapi/client"
 )
 
 // MessageReader fetches and commits messages of a consumer group;
@@ -27,6 +29,9 @@ const (
 	HeaderOriginalPartition = "articlekit-original-partition"
 	HeaderOriginalOffset    = "articlekit-original-offset"
 	HeaderFailedAt          = "articlekit-failed-at"
+	// HeaderValueDropped marks a dead letter sent without its value, which
+	// was too large for the brokers.
+	HeaderValueDropped = "articlekit-value-dropped"
 )
 
 // Consumer applies the topic's changes to a target.
@@ -115,22 +120,25 @@ type pending struct {
 	decoded Decoded
 }
 
-// process applies a batch: undecodable messages and changes refused for
-// good go to the dead-letter topic, an unavailable target is waited for.
-// It fails only when ctx ends.
+// process applies a batch. What cannot be decoded, and changes the target
+// refuses as invalid, go to the dead-letter topic; an unreachable target is
+// waited for; a change failing for another reason is tried MaxAttempts
+// times, then dead-lettered. It fails only when ctx ends.
 func (c *Consumer) process(ctx context.Context, msgs []kafka.Message) error {
 	var todo []pending
+	var undecodable []deadLetter
 	for _, m := range msgs {
 		d, err := Decode(m)
 		if err != nil {
-			if err := c.deadLetter(ctx, m, "decode", err); err != nil {
-				return err
-			}
+			undecodable = append(undecodable, deadLetter{m, err})
 			continue
 		}
 		todo = append(todo, pending{msg: m, decoded: d})
 	}
-	attempts := 0
+	if err := c.deadLetter(ctx, "decode", undecodable...); err != nil {
+		return err
+	}
+	attempts := 0 // failures of unknown cause in a row
 	wait := newBackoff(100*time.Millisecond, 5*time.Second)
 	for len(todo) > 0 {
 		changes := make([]articles.Change, len(todo))
@@ -146,45 +154,77 @@ func (c *Consumer) process(ctx context.Context, msgs []kafka.Message) error {
 			return ctx.Err()
 		}
 		// Which change failed: the one named, or the only one.
-		culprit := -1
+		var culprit *kafka.Message
 		var cerr *articles.ChangeError
 		if errors.As(err, &cerr) && cerr.Index >= 0 && cerr.Index < len(todo) {
-			culprit, err = cerr.Index, cerr.Err
+			culprit, err = &todo[cerr.Index].msg, cerr.Err
 		} else if len(todo) == 1 {
-			culprit = 0
+			culprit = &todo[0].msg
 		}
-		exhausted := !transient(err) && attempts+1 >= c.cfg.MaxAttempts
+		todo = unapplied(todo, results)
+		fate := classify(err)
+		if fate == unknown {
+			attempts++
+		}
 		switch {
-		case culprit >= 0 && (permanent(err) || exhausted):
-			dead := todo[culprit].msg
-			if err := c.deadLetter(ctx, dead, "apply", err); err != nil {
+		case culprit != nil && (fate == permanent || (fate == unknown && attempts >= c.cfg.MaxAttempts)):
+			dead := *culprit
+			if err := c.deadLetter(ctx, "apply", deadLetter{dead, err}); err != nil {
 				return err
 			}
-			todo = slices.DeleteFunc(unapplied(todo, results), func(p pending) bool {
+			todo = slices.DeleteFunc(todo, func(p pending) bool {
 				return p.msg.Partition == dead.Partition && p.msg.Offset == dead.Offset
 			})
 			attempts = 0
 			wait.reset()
-			continue
-		case culprit < 0 && exhausted:
+		case culprit == nil && fate == unknown && attempts >= c.cfg.MaxAttempts:
 			// An unexplained failure of the whole batch: find the culprit by
 			// applying one change at a time.
-			for _, p := range unapplied(todo, results) {
+			for _, p := range todo {
 				if err := c.process(ctx, []kafka.Message{p.msg}); err != nil {
 					return err
 				}
 			}
 			return nil
 		default:
-			attempts++
 			c.metrics.retries.Inc()
 			d := wait.next()
 			c.log.Warn("apply failed; retrying", zap.Error(err), zap.Int("changes", len(todo)), zap.Duration("in", d))
 			sleep(ctx, d)
 		}
-		todo = unapplied(todo, results)
 	}
 	return nil
+}
+
+// fate is what a failed change deserves.
+type fate int
+
+const (
+	unknown   fate = iota // try again a few times, then dead-letter
+	permanent             // the change itself is bad: dead-letter it now
+	transient             // the target is unreachable: wait for it, forever
+)
+
+// classify decides the fate of a change that failed with err. Only what
+// belongs to the message — an invalid article — is permanent; everything
+// the target's state explains (down, busy, misconfigured) is transient.
+func classify(err error) fate {
+	var invalid *articles.ValidationError
+	var apiErr *client.Error
+	switch {
+	case errors.Is(err, ErrBadEvent), errors.As(err, &invalid):
+		return permanent
+	case errors.As(err, &apiErr):
+		if apiErr.Status == http.StatusBadRequest || apiErr.Status == http.StatusUnprocessableEntity {
+			return permanent // our REST API refuses the change itself
+		}
+		return transient // 401, 403, 404 …: the target is misconfigured
+	case errors.Is(err, articles.ErrUnavailable), errors.Is(err, articles.ErrConflict),
+		errors.Is(err, context.DeadlineExceeded):
+		return transient
+	default:
+		return unknown
+	}
 }
 
 // unapplied keeps the changes of todo that have no result yet.
@@ -202,6 +242,9 @@ func unapplied(todo []pending, results []articles.ApplyResult) []pending {
 func (c *Consumer) record(todo []pending, results []articles.ApplyResult) {
 	now := c.now()
 	for i, r := range results {
+		if i >= len(todo) {
+			break // an applier answering more than it was asked
+		}
 		switch r {
 		case articles.Applied:
 			c.metrics.applied.WithLabelValues("applied").Inc()
@@ -214,49 +257,76 @@ func (c *Consumer) record(todo []pending, results []articles.ApplyResult) {
 	}
 }
 
-// deadLetter sends m to the dead-letter topic with why it failed, retrying
-// until the brokers take it: the partition may move on only then.
-func (c *Consumer) deadLetter(ctx context.Context, m kafka.Message, reason string, cause error) error {
-	dl := kafka.Message{
-		Topic: c.cfg.DLQTopic,
-		Key:   m.Key,
-		Value: m.Value,
-		Headers: append(append([]kafka.Header(nil), m.Headers...),
-			kafka.Header{Key: HeaderError, Value: []byte(cause.Error())},
-			kafka.Header{Key: HeaderOriginalTopic, Value: []byte(m.Topic)},
-			kafka.Header{Key: HeaderOriginalPartition, Value: []byte(strconv.Itoa(m.Partition))},
-			kafka.Header{Key: HeaderOriginalOffset, Value: []byte(strconv.FormatInt(m.Offset, 10))},
-			kafka.Header{Key: HeaderFailedAt, Value: []byte(c.now().UTC().Format(time.RFC3339Nano))},
-		),
+// deadLetter is a message that goes to the dead-letter topic, and why.
+type deadLetter struct {
+	msg   kafka.Message
+	cause error
+}
+
+// maxErrorHeader bounds the error header: a message must not be able to
+// make its own dead letter too large to write.
+const maxErrorHeader = 1024
+
+// deadLetter sends the messages to the dead-letter topic, with why they
+// failed and where they came from, retrying until the brokers take them:
+// the partition may move on only then. A dead letter too large for the
+// brokers goes without its value.
+func (c *Consumer) deadLetter(ctx context.Context, reason string, dls ...deadLetter) error {
+	if len(dls) == 0 {
+		return nil
+	}
+	msgs := make([]kafka.Message, len(dls))
+	for i, dl := range dls {
+		m := dl.msg
+		cause := dl.cause.Error()
+		if len(cause) > maxErrorHeader {
+			cause = cause[:maxErrorHeader]
+		}
+		msgs[i] = kafka.Message{
+			Topic: c.cfg.DLQTopic,
+			Key:   m.Key,
+			Value: m.Value,
+			Headers: append(append([]kafka.Header(nil), m.Headers...),
+				kafka.Header{Key: HeaderError, Value: []byte(cause)},
+				kafka.Header{Key: HeaderOriginalTopic, Value: []byte(m.Topic)},
+				kafka.Header{Key: HeaderOriginalPartition, Value: []byte(strconv.Itoa(m.Partition))},
+				kafka.Header{Key: HeaderOriginalOffset, Value: []byte(strconv.FormatInt(m.Offset, 10))},
+				kafka.Header{Key: HeaderFailedAt, Value: []byte(c.now().UTC().Format(time.RFC3339Nano))},
+			),
+		}
 	}
 	wait := newBackoff(100*time.Millisecond, 5*time.Second)
 	for {
-		err := c.dlq.WriteMessages(ctx, dl)
+		err := c.dlq.WriteMessages(ctx, msgs...)
 		if err == nil {
-			c.metrics.deadLettered.WithLabelValues(reason).Inc()
-			c.log.Warn("dead-lettered", zap.String("reason", reason), zap.Error(cause),
-				zap.Int("partition", m.Partition), zap.Int64("offset", m.Offset))
-			return nil
+			break
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if errors.Is(err, kafka.MessageSizeTooLarge) {
+			for i := range msgs {
+				msgs[i].Value = nil
+				msgs[i].Headers = append(msgs[i].Headers, kafka.Header{Key: HeaderValueDropped, Value: []byte("too large")})
+			}
+		}
 		c.log.Warn("dead-letter write failed; retrying", zap.Error(err))
 		sleep(ctx, wait.next())
 	}
+	c.metrics.deadLettered.WithLabelValues(reason).Add(float64(len(dls)))
+	for _, dl := range dls {
+		c.log.Warn("dead-lettered", zap.String("reason", reason), zap.Error(dl.cause),
+			zap.Int("partition", dl.msg.Partition), zap.Int64("offset", dl.msg.Offset))
+	}
+	return nil
 }
 
-// commit commits the batch's offsets, retrying until it works or ctx ends;
-// an uncommitted batch is fetched again later and applied as stale.
+// commit hands the batch's offsets to the reader's committer, which sends
+// them within its commit interval; failures there are logged by the
+// reader. An uncommitted batch is fetched again later and skipped as stale.
 func (c *Consumer) commit(ctx context.Context, msgs []kafka.Message) {
-	wait := newBackoff(100*time.Millisecond, 5*time.Second)
-	for ctx.Err() == nil {
-		err := c.reader.CommitMessages(ctx, msgs...)
-		if err == nil {
-			return
-		}
-		c.log.Warn("commit failed; retrying", zap.Error(err))
-		sleep(ctx, wait.next())
+	if err := c.reader.CommitMessages(ctx, msgs...); err != nil && ctx.Err() == nil {
+		c.log.Warn("commit failed", zap.Error(err))
 	}
 }
 

@@ -68,9 +68,31 @@ type Decoded struct {
 // Decode parses a message produced by Encode (or by anyone writing the same
 // format) and checks it: a valid CloudEvent of a known type whose data is
 // an article whose id matches the subject. Anything else is ErrBadEvent.
-func Decode(msg kafka.Message) (Decoded, error) {
+func Decode(msg kafka.Message) (d Decoded, err error) {
+	for _, h := range msg.Headers {
+		if strings.EqualFold(h.Key, ContentTypeHeader) && !strings.HasPrefix(string(h.Value), event.ApplicationCloudEventsJSON) {
+			return Decoded{}, fmt.Errorf("%w: content type %q", ErrBadEvent, truncate(string(h.Value)))
+		}
+	}
+	// Only CloudEvents 1.0: the SDK's parser of older versions has crashed
+	// on crafted input (a nil dereference), and a message must never take
+	// the consumer down.
+	var probe struct {
+		SpecVersion string `json:"specversion"`
+	}
+	if err := json.Unmarshal(msg.Value, &probe); err != nil {
+		return Decoded{}, fmt.Errorf("%w: %v", ErrBadEvent, err)
+	}
+	if probe.SpecVersion != event.CloudEventsVersionV1 {
+		return Decoded{}, fmt.Errorf("%w: specversion %q, want 1.0", ErrBadEvent, truncate(probe.SpecVersion))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			d, err = Decoded{}, fmt.Errorf("%w: unparseable (%v)", ErrBadEvent, r)
+		}
+	}()
 	var e event.Event
-	// UnmarshalJSON directly: its parser rejects malformed JSON itself.
+	// UnmarshalJSON directly: json.Unmarshal would validate the bytes again.
 	if err := e.UnmarshalJSON(msg.Value); err != nil {
 		return Decoded{}, fmt.Errorf("%w: %v", ErrBadEvent, err)
 	}
@@ -80,16 +102,30 @@ func Decode(msg kafka.Message) (Decoded, error) {
 	typ, ok := strings.CutPrefix(e.Type(), "article.")
 	kind := articles.ChangeType(typ)
 	if !ok || !kind.Valid() {
-		return Decoded{}, fmt.Errorf("%w: type %q", ErrBadEvent, e.Type())
+		return Decoded{}, fmt.Errorf("%w: type %q", ErrBadEvent, truncate(e.Type()))
 	}
 	var a articles.Article
 	if err := e.DataAs(&a); err != nil {
 		return Decoded{}, fmt.Errorf("%w: data: %v", ErrBadEvent, err)
 	}
 	if e.Subject() != strconv.FormatInt(a.ID, 10) {
-		return Decoded{}, fmt.Errorf("%w: subject %q but article %d", ErrBadEvent, e.Subject(), a.ID)
+		return Decoded{}, fmt.Errorf("%w: subject %q but article %d", ErrBadEvent, truncate(e.Subject()), a.ID)
+	}
+	if msg.Key != nil && string(msg.Key) != e.Subject() {
+		// The key decides the partition, hence the order: it must be the article.
+		return Decoded{}, fmt.Errorf("%w: key %q but subject %q", ErrBadEvent, truncate(string(msg.Key)), e.Subject())
 	}
 	return Decoded{Change: articles.Change{Type: kind, Article: a}, ID: e.ID(), Time: e.Time()}, nil
+}
+
+// truncate bounds what a message puts into an error, hence into logs and
+// dead-letter headers.
+func truncate(s string) string {
+	const limit = 100
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "…"
 }
 
 func jsonOf(a articles.Article) (json.RawMessage, error) {

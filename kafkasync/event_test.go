@@ -38,6 +38,27 @@ func TestEncodeDecode(t *testing.T) {
 	}
 }
 
+// Messages that once crashed the SDK's parser, or lie about their key or
+// format, are bad events, not panics.
+func TestDecodeRefusesHostileMessages(t *testing.T) {
+	payload, _ := json.Marshal(articles.Article{ID: 5, Title: "t", Version: 1})
+	good, _ := kafkasync.Encode("urn:t", articles.Event{ID: "1", ArticleID: 5, Version: 1, Type: articles.Created,
+		Payload: payload, CreatedAt: time.Now()})
+	for name, msg := range map[string]kafka.Message{
+		"v0.3 crash": {Value: []byte(`{"datacontentencoding":"","specversion":"0.3","id":"x","source":"s","type":"article.created"}`)},
+		"wrong key":  {Key: []byte("6"), Value: good.Value},
+		"wrong content type": {Key: good.Key, Value: good.Value,
+			Headers: []kafka.Header{{Key: "content-type", Value: []byte("application/avro")}}},
+	} {
+		if _, err := kafkasync.Decode(msg); !errors.Is(err, kafkasync.ErrBadEvent) {
+			t.Errorf("%s: Decode = %v, want ErrBadEvent", name, err)
+		}
+	}
+	if _, err := kafkasync.Decode(good); err != nil {
+		t.Fatalf("the good event: %v", err)
+	}
+}
+
 // No message may crash Decode; what it does not reject is an article
 // change whose id is the subject.
 func FuzzDecode(f *testing.F) {
@@ -49,6 +70,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"specversion":"0.3","id":"x","source":"s","type":"article.created","data_base64":"e30="}`))
 	f.Add([]byte(`{"specversion":"1.0","id":"x","source":"s","type":"article.created","subject":"1","data":"not an object"}`))
 	f.Add([]byte(`null`))
+	f.Add([]byte(`{"datacontentencoding":"","specversion":"0.3","id":"x","source":"s","type":"article.created"}`))
 	f.Fuzz(func(t *testing.T, value []byte) {
 		d, err := kafkasync.Decode(kafka.Message{Value: value})
 		if err != nil {
