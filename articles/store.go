@@ -362,8 +362,12 @@ func (s *Store) save(ctx context.Context, id int64, d Draft, pre Precondition, c
 			return &ValidationError{Fields: []FieldError{{Field: "id", Code: "out_of_range",
 				Message: fmt.Sprintf("must be at most %d for a new article", MaxID)}}}
 		}
+		version, err := nextVersion(cur.Version)
+		if err != nil {
+			return err
+		}
 		a = Article{ID: id, Title: d.Title, Content: d.Content, Author: d.Author, Tags: d.Tags,
-			CreatedAt: now, UpdatedAt: now, Version: cur.Version + 1}
+			CreatedAt: now, UpdatedAt: now, Version: version}
 		created = !live
 		if live {
 			a.CreatedAt = cur.CreatedAt
@@ -395,7 +399,11 @@ func (s *Store) delete(ctx context.Context, id int64, pre Precondition, now time
 		if err := pre.check(true, cur.Version); err != nil {
 			return err
 		}
-		cur.tombstone(cur.Version+1, now)
+		version, err := nextVersion(cur.Version)
+		if err != nil {
+			return err
+		}
+		cur.tombstone(version, now)
 		if err := s.updateRow(ctx, tx, &cur); err != nil {
 			return err
 		}
@@ -608,6 +616,19 @@ func newEvent(kind ChangeType, a Article) (eventRow, error) {
 	}, nil
 }
 
+// errLastVersion reports a change to an article at version MaxID, which
+// replication may have stored: a version past it would be refused by every
+// replica.
+var errLastVersion = fmt.Errorf("%w: the article is at its last version, %d", ErrConflict, MaxID)
+
+// nextVersion is the version after v.
+func nextVersion(v int64) (int64, error) {
+	if v >= MaxID {
+		return 0, errLastVersion
+	}
+	return v + 1, nil
+}
+
 // dbError passes domain errors through and marks connectivity failures as
 // ErrUnavailable; anything else is wrapped with the operation.
 func (s *Store) dbError(op string, err error) error {
@@ -620,7 +641,9 @@ func (s *Store) dbError(op string, err error) error {
 		return err
 	case errors.As(err, new(*ValidationError)):
 		return err
-	case sqldb.IsUnavailable(err):
+	case sqldb.IsUnavailable(err), sqldb.IsRetryable(err):
+		// A conflict between transactions that outlasted the retries is
+		// a busy store: worth trying again later, as an unreachable one.
 		return fmt.Errorf("articles: %s: %w: %w", op, ErrUnavailable, err)
 	case sqldb.IsUniqueViolation(err):
 		// Still colliding after the retries: another writer keeps winning.

@@ -93,6 +93,21 @@ func testApply(t *testing.T, svc *articles.Service) {
 			t.Errorf("Apply(%+v) = %v, want a validation error", bad, err)
 		}
 	}
+	// An article replicated at the last version stays there: a later
+	// version would be refused by every replica.
+	last := articles.Article{ID: id + 2, Title: "last", Tags: []string{}, Version: articles.MaxID}
+	if res, err := svc.Apply(ctx, articles.Change{Type: articles.Created, Article: last}); err != nil || res != articles.Applied {
+		t.Fatalf("Apply(version MaxID) = %v, %v", res, err)
+	}
+	if _, err := svc.Update(ctx, last.ID, articles.Draft{Title: "past it"}, articles.MaxID); !errors.Is(err, articles.ErrConflict) {
+		t.Errorf("Update at version MaxID = %v, want ErrConflict", err)
+	}
+	if err := svc.Delete(ctx, last.ID, articles.MaxID); !errors.Is(err, articles.ErrConflict) {
+		t.Errorf("Delete at version MaxID = %v, want ErrConflict", err)
+	}
+	if a, err := svc.Get(ctx, last.ID); err != nil || a.Version != articles.MaxID || a.Title != "last" {
+		t.Errorf("article at version MaxID became %+v, %v", a, err)
+	}
 }
 
 func testOutbox(t *testing.T, svc *articles.Service) {

@@ -50,7 +50,9 @@ type Config struct {
 	// TargetDatabaseURL is the target database of the store applier.
 	// Default: sqlite://articles-replica.db.
 	TargetDatabaseURL string `env:"SYNC_TARGET_DATABASE_URL"`
-	// TargetURL is the REST API of the rest applier. Default: http://localhost:5000.
+	// TargetURL is the REST API of the rest applier, required with it. It
+	// has no default: the likeliest guess, a local API, is the source
+	// itself.
 	TargetURL string `env:"SYNC_TARGET_URL"`
 }
 
@@ -72,7 +74,6 @@ const (
 	DefaultConsumerBatch     = 2000
 	DefaultMaxAttempts       = 5
 	DefaultTargetDatabaseURL = "sqlite://articles-replica.db"
-	DefaultTargetURL         = "http://localhost:5000"
 )
 
 // WithDefaults returns c with every unset field set to its default.
@@ -98,7 +99,6 @@ func (c Config) WithDefaults() Config {
 	set(&c.Source, DefaultSource)
 	set(&c.Applier, ApplierStore)
 	set(&c.TargetDatabaseURL, DefaultTargetDatabaseURL)
-	set(&c.TargetURL, DefaultTargetURL)
 	setInt(&c.Partitions, DefaultPartitions)
 	setInt(&c.ReplicationFactor, 1)
 	setInt(&c.RelayBatch, DefaultRelayBatch)
@@ -114,6 +114,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.Applier != "" && c.Applier != ApplierStore && c.Applier != ApplierREST {
 		errs = append(errs, fmt.Errorf("Applier %q: want %q or %q", c.Applier, ApplierStore, ApplierREST))
+	}
+	if c.Applier == ApplierREST && c.TargetURL == "" {
+		errs = append(errs, errors.New("TargetURL is required with the rest applier"))
 	}
 	if c.TargetURL != "" {
 		if u, err := url.Parse(c.TargetURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -78,7 +78,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		if err != nil {
 			if ctx.Err() == nil {
 				c.log.Warn("fetch failed", zap.Error(err))
-				sleep(ctx, time.Second)
+				sleep(ctx, nil, time.Second)
 			}
 			continue
 		}
@@ -190,7 +190,7 @@ func (c *Consumer) process(ctx context.Context, msgs []kafka.Message) error {
 			c.metrics.retries.Inc()
 			d := wait.next()
 			c.log.Warn("apply failed; retrying", zap.Error(err), zap.Int("changes", len(todo)), zap.Duration("in", d))
-			sleep(ctx, d)
+			sleep(ctx, nil, d)
 		}
 	}
 	return nil
@@ -311,7 +311,7 @@ func (c *Consumer) deadLetter(ctx context.Context, reason string, dls ...deadLet
 			}
 		}
 		c.log.Warn("dead-letter write failed; retrying", zap.Error(err))
-		sleep(ctx, wait.next())
+		sleep(ctx, nil, wait.next())
 	}
 	c.metrics.deadLettered.WithLabelValues(reason).Add(float64(len(dls)))
 	for _, dl := range dls {
@@ -327,14 +327,5 @@ func (c *Consumer) deadLetter(ctx context.Context, reason string, dls ...deadLet
 func (c *Consumer) commit(ctx context.Context, msgs []kafka.Message) {
 	if err := c.reader.CommitMessages(ctx, msgs...); err != nil && ctx.Err() == nil {
 		c.log.Warn("commit failed", zap.Error(err))
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }

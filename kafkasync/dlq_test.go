@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/articles/articlestest"
 	"github.com/articlekit/articlekit/kafkasync"
 )
 
@@ -135,4 +136,48 @@ func TestBackfill(t *testing.T) {
 	}
 	f.waitApplied(500, time.Minute)
 	f.assertReplica()
+}
+
+// An outbox event that cannot be encoded (its row was damaged) goes to the
+// dead-letter topic as stored, and the events behind it are published.
+func TestRelayDeadLettersDamagedOutboxEvents(t *testing.T) {
+	f := newFixture(t, false)
+	ctx := context.Background()
+	damaged := articlestest.MustCreate(t, f.src, articles.Draft{Title: "damaged"})
+	articlestest.MustCreate(t, f.src, articles.Draft{Title: "fine"})
+	if _, err := f.src.Store().DB().Write.NewUpdate().Table("article_outbox").
+		Set("payload = ?", "{truncated").Where("article_id = ?", damaged.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.startRelay()
+	f.startConsumer(nil)
+	f.waitApplied(1, time.Minute)
+	if n := f.counter("kafkasync_dead_lettered_events_total", "encode"); n != 1 {
+		t.Errorf("dead-lettered for encoding: %d, want 1", n)
+	}
+	if _, err := f.dst.Get(ctx, damaged.ID); err == nil {
+		t.Error("the damaged event reached B")
+	}
+	if p := f.pending(); p != 0 {
+		t.Errorf("%d outbox events still pending", p)
+	}
+
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: f.cfg.Brokers, Topic: f.cfg.DLQTopic, GroupID: "dlq-check",
+		StartOffset: kafka.FirstOffset, MaxWait: 100 * time.Millisecond})
+	defer r.Close()
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	m, err := r.ReadMessage(rctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reason string
+	for _, h := range m.Headers {
+		if h.Key == kafkasync.HeaderError {
+			reason = string(h.Value)
+		}
+	}
+	if string(m.Value) != "{truncated" || string(m.Key) != strconv.FormatInt(damaged.ID, 10) || !strings.Contains(reason, "not JSON") {
+		t.Fatalf("dead letter key %q value %q reason %q", m.Key, m.Value, reason)
+	}
 }

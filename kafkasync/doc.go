@@ -23,10 +23,10 @@
 //
 // Without fx:
 //
-//	writer := kafkasync.NewWriter(cfg)
+//	writer := kafkasync.NewWriter(cfg, log)
 //	relay := kafkasync.NewRelay(store.Outbox(), writer, cfg, log)
 //	go relay.Run(ctx)
-//	reader := kafkasync.NewReader(cfg)
+//	reader := kafkasync.NewReader(cfg, log)
 //	consumer := kafkasync.NewConsumer(reader, writer, targetService, cfg, log)
 //	go consumer.Run(ctx)
 //

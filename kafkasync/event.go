@@ -32,8 +32,14 @@ var ErrBadEvent = errors.New("not an article CloudEvent")
 // Encode turns an outbox event into a Kafka message: key the article id,
 // value the CloudEvent (structured mode) whose id is the outbox event id,
 // subject the article id, time the change time and data the article at its
-// version.
+// version. An event whose payload is not JSON is refused: the outbox row
+// was damaged.
 func Encode(source string, ev articles.Event) (kafka.Message, error) {
+	// The payload is written as is, so it is checked here rather than be
+	// sent as a CloudEvent no one can parse.
+	if !json.Valid(ev.Payload) {
+		return kafka.Message{}, fmt.Errorf("kafkasync: event %s: payload is not JSON", ev.ID)
+	}
 	e := event.New()
 	e.SetID(ev.ID)
 	e.SetSource(source)

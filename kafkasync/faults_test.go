@@ -38,7 +38,7 @@ func runRelayProcess() int {
 	}
 	cfg := kafkasync.Config{Brokers: strings.Split(os.Getenv("KAFKASYNC_TEST_BROKERS"), ","),
 		Topic: os.Getenv("KAFKASYNC_TEST_TOPIC"), RelayBatch: 100, RelayLease: time.Second, RelayPoll: 20 * time.Millisecond}
-	w := kafkasync.NewWriter(cfg)
+	w := kafkasync.NewWriter(cfg, nil)
 	_ = kafkasync.NewRelay(store.Outbox(), w, cfg, zap.NewNop()).Run(context.Background())
 	return 0
 }
@@ -124,7 +124,7 @@ func TestFaultTargetRESTDown(t *testing.T) {
 	f := newFixture(t, false)
 	addr := freeAddr(t)
 	serve := func() *restapi.Server {
-		srv, err := restapi.NewServer(restapi.Config{Addr: addr}, restapi.New(f.dst), zap.NewNop())
+		srv, err := restapi.NewServer(restapi.Config{Addr: addr}, restapi.New(f.dst, restapi.WithReplication()), zap.NewNop())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -81,7 +81,7 @@ func newFixture(t *testing.T, needReal bool) *fixture {
 		t.Fatal(err)
 	}
 	f.metrics = m
-	f.writer = kafkasync.NewWriter(f.cfg)
+	f.writer = kafkasync.NewWriter(f.cfg, f.log)
 	t.Cleanup(func() {
 		f.stopAll()
 		_ = f.writer.Close()
@@ -141,7 +141,7 @@ func (f *fixture) startConsumer(applier kafkasync.Applier) {
 	if applier == nil {
 		applier = f.dst
 	}
-	reader := kafkasync.NewReader(f.cfg)
+	reader := kafkasync.NewReader(f.cfg, f.log)
 	consumer := kafkasync.NewConsumer(reader, f.writer, applier, f.cfg, f.log, kafkasync.WithConsumerMetrics(f.metrics))
 	f.run("consumer", func(ctx context.Context) error {
 		defer reader.Close()

@@ -8,21 +8,25 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/compress"
+	"go.uber.org/zap"
 )
 
 // NewWriter returns a writer set up for safety: the brokers acknowledge a
 // message only once all in-sync replicas have it, messages with one key go
 // to one partition (the partition the Java client would pick), and
-// batches are small in time, large in count, and compressed. Writes with no
-// topic of their own go to cfg.Topic.
-func NewWriter(cfg Config) *kafka.Writer {
+// batches are small in time, large in count, and compressed. The writer
+// has no topic: each message names its own. The writer's errors are logged
+// to log, which may be nil.
+func NewWriter(cfg Config, log *zap.Logger) *kafka.Writer {
 	cfg = cfg.WithDefaults()
 	return &kafka.Writer{
 		Addr:         kafka.TCP(cfg.Brokers...),
 		Balancer:     &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll,
 		BatchSize:    cfg.RelayBatch,
-		BatchBytes:   16 << 20,
+		// A request holds at most the broker's default message.max.bytes,
+		// so no batch is refused for its size.
+		BatchBytes:   1 << 20,
 		BatchTimeout: 2 * time.Millisecond,
 		Compression:  compress.Lz4,
 		// Fail a write within a few seconds, well inside the relay's lease,
@@ -32,12 +36,14 @@ func NewWriter(cfg Config) *kafka.Writer {
 		ReadTimeout:  3 * time.Second,
 		// Topics are created explicitly, with their partition count.
 		AllowAutoTopicCreation: false,
+		ErrorLogger:            errorLogger(log, "kafkasync.writer"),
 	}
 }
 
 // NewReader returns a consumer-group reader of cfg.Topic that leaves
-// committing to its caller.
-func NewReader(cfg Config) *kafka.Reader {
+// committing to its caller. The reader's errors are logged to log, which
+// may be nil.
+func NewReader(cfg Config, log *zap.Logger) *kafka.Reader {
 	cfg = cfg.WithDefaults()
 	return kafka.NewReader(kafka.ReaderConfig{
 		Brokers:       cfg.Brokers,
@@ -62,7 +68,18 @@ func NewReader(cfg Config) *kafka.Reader {
 		JoinGroupBackoff:  500 * time.Millisecond,
 		// Added partitions are picked up without a restart.
 		WatchPartitionChanges: true,
+		ErrorLogger:           errorLogger(log, "kafkasync.reader"),
 	})
+}
+
+// errorLogger adapts log to kafka-go's error logger. kafka-go reports
+// errors it also retries, so they are warnings.
+func errorLogger(log *zap.Logger, name string) kafka.Logger {
+	if log == nil {
+		return nil
+	}
+	sugar := log.Named(name).Sugar()
+	return kafka.LoggerFunc(sugar.Warnf)
 }
 
 // EnsureTopics creates cfg.Topic and cfg.DLQTopic with cfg.Partitions

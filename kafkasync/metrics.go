@@ -11,7 +11,7 @@ import (
 //	kafkasync_relay_leader                         gauge: 1 while this relay holds the lease
 //	kafkasync_consumed_events_total                counter
 //	kafkasync_applied_events_total{result}         counter: applied, stale
-//	kafkasync_dead_lettered_events_total{reason}   counter: decode, apply
+//	kafkasync_dead_lettered_events_total{reason}   counter: encode (relay), decode, apply
 //	kafkasync_apply_retries_total                  counter
 //	kafkasync_consumer_lag                         gauge: messages behind the partition ends
 //	kafkasync_sync_delay_seconds                   histogram: change time → applied
@@ -50,7 +50,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "kafkasync_applied_events_total", Help: "Changes given to the target, by result (applied, stale).",
 		}, []string{"result"}),
 		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kafkasync_dead_lettered_events_total", Help: "Messages sent to the dead-letter topic, by reason (decode, apply).",
+			Name: "kafkasync_dead_lettered_events_total", Help: "Messages sent to the dead-letter topic, by reason (encode, decode, apply).",
 		}, []string{"reason"}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kafkasync_apply_retries_total", Help: "Retries of changes the target could not apply yet.",
@@ -67,7 +67,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	for _, r := range []string{"applied", "stale"} {
 		m.applied.WithLabelValues(r)
 	}
-	for _, r := range []string{"decode", "apply"} {
+	for _, r := range []string{"encode", "decode", "apply"} {
 		m.deadLettered.WithLabelValues(r)
 	}
 	if reg != nil {

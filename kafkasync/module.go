@@ -15,8 +15,9 @@ import (
 	"github.com/articlekit/articlekit/kafkasync/devbroker"
 )
 
-// Module runs the relay and the consumer (RelayModule and ConsumerModule
-// together), from a Config the program supplies.
+// Module runs the relay and the consumer, from a Config the program
+// supplies. Module, RelayModule and ConsumerModule are alternatives: a
+// program includes one of them.
 var Module = fx.Module("kafkasync", core, relayPart, consumerPart)
 
 // RelayModule runs the relay of the *articles.Service in the graph (see
@@ -27,7 +28,10 @@ var RelayModule = fx.Module("kafkasync.relay", core, relayPart)
 var ConsumerModule = fx.Module("kafkasync.consumer", core, consumerPart)
 
 var core = fx.Options(
-	fx.Provide(newBrokers, newModuleMetrics, newModuleWriter),
+	fx.Provide(newBrokers, newModuleMetrics),
+	// The writer is the module's own: a program's *kafka.Writer, if any,
+	// is left alone.
+	fx.Provide(fx.Private, newModuleWriter),
 )
 
 var relayPart = fx.Options(
@@ -78,8 +82,8 @@ func withBrokers(cfg Config, b Brokers) Config {
 	return cfg
 }
 
-func newModuleWriter(lc fx.Lifecycle, cfg Config, b Brokers) *kafka.Writer {
-	w := NewWriter(withBrokers(cfg, b))
+func newModuleWriter(lc fx.Lifecycle, cfg Config, b Brokers, log *zap.Logger) *kafka.Writer {
+	w := NewWriter(withBrokers(cfg, b), log)
 	lc.Append(fx.StopHook(w.Close))
 	return w
 }
@@ -93,8 +97,13 @@ func newModuleRelay(lc fx.Lifecycle, cfg Config, b Brokers, svc *articles.Servic
 			// Changes committed in this process wake the relay at once;
 			// others' are found by polling.
 			run.start(func(ctx context.Context) error {
-				changes, _ := svc.Changes(ctx)
-				for range changes {
+				for ctx.Err() == nil {
+					changes, _ := svc.Changes(ctx)
+					for range changes {
+						r.Wake()
+					}
+					// The feed closes when ctx ends or when it fell behind,
+					// which a wake-up needs no catching up from.
 					r.Wake()
 				}
 				return nil
@@ -140,7 +149,7 @@ func newModuleConsumer(lc fx.Lifecycle, cfg Config, b Brokers, applier Applier, 
 		OnStart: func(context.Context) error {
 			// The reader joins its group as soon as it exists: only now, once
 			// the topics surely exist.
-			reader = NewReader(cfg)
+			reader = NewReader(cfg, log)
 			c.reader = reader
 			run.start(c.Run)
 			run.start(func(ctx context.Context) error {

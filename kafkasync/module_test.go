@@ -51,14 +51,16 @@ func TestModule(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	for _, bad := range []kafkasync.Config{
 		{Applier: "kafka"}, {TargetURL: "ftp://x"}, {Partitions: -1}, {RelayPoll: -time.Second},
-		{Topic: "t", DLQTopic: "t"},
+		{Topic: "t", DLQTopic: "t"}, {Applier: kafkasync.ApplierREST},
 	} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("Validate(%+v) = nil", bad)
 		}
 	}
-	if err := (kafkasync.Config{}).Validate(); err != nil {
-		t.Fatal(err)
+	for _, good := range []kafkasync.Config{{}, {Applier: kafkasync.ApplierREST, TargetURL: "http://127.0.0.1:5001"}} {
+		if err := good.Validate(); err != nil {
+			t.Errorf("Validate(%+v) = %v", good, err)
+		}
 	}
 	d := kafkasync.Config{}.WithDefaults()
 	if d.Topic != "articles-sync" || d.DLQTopic != "articles-sync.dlq" || d.GroupID != "articlekit-sync" {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -37,8 +38,14 @@ type Relay struct {
 // RelayOption configures a Relay.
 type RelayOption func(*Relay)
 
-// WithRelayMetrics records the relay's metrics in m.
-func WithRelayMetrics(m *Metrics) RelayOption { return func(r *Relay) { r.metrics = m } }
+// WithRelayMetrics records the relay's metrics in m (nil: none).
+func WithRelayMetrics(m *Metrics) RelayOption {
+	return func(r *Relay) {
+		if m != nil {
+			r.metrics = m
+		}
+	}
+}
 
 // NewRelay returns a relay of outbox to writer.
 func NewRelay(outbox *articles.Outbox, writer MessageWriter, cfg Config, log *zap.Logger, opts ...RelayOption) *Relay {
@@ -73,16 +80,15 @@ func (r *Relay) Wake() {
 
 // Run publishes until ctx ends, holding the lease while it can. It returns
 // nil when ctx ends.
+//
+// Only the lease holder publishes, and each of its publishes ends before
+// the lease it renewed could run out: two relays never publish at once.
 func (r *Relay) Run(ctx context.Context) error {
-	defer func() {
-		r.metrics.leader.Set(0)
-		release, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		if err := r.outbox.ReleaseLease(release, leaseName, r.holder); err != nil {
-			r.log.Warn("release lease", zap.Error(err))
-		}
-	}()
-	backoff := newBackoff(100*time.Millisecond, 5*time.Second)
+	defer r.release(ctx)
+	// The longest wait plus the longest publish stay inside one lease, so a
+	// failing leader renews in time.
+	backoff := newBackoff(min(100*time.Millisecond, r.cfg.RelayLease/8), r.cfg.RelayLease/4)
+	var failingSince time.Time
 	for ctx.Err() == nil {
 		held, err := r.outbox.TryLease(ctx, leaseName, r.holder, r.cfg.RelayLease)
 		if err != nil || !held {
@@ -90,30 +96,64 @@ func (r *Relay) Run(ctx context.Context) error {
 			if err != nil && ctx.Err() == nil {
 				r.log.Warn("lease", zap.Error(err))
 			}
-			r.sleep(ctx, r.cfg.RelayLease/3)
+			// Wakes come from this process's writes, which the leader,
+			// elsewhere, finds by polling: a follower ignores them rather
+			// than ask for the lease at every write.
+			sleep(ctx, nil, r.cfg.RelayLease/3)
 			continue
 		}
 		r.metrics.leader.Set(1)
-		n, err := r.RelayOnce(ctx)
+		publish, cancel := context.WithTimeout(ctx, r.cfg.RelayLease/2)
+		n, err := r.RelayOnce(publish)
+		cancel()
 		switch {
-		case err != nil && ctx.Err() == nil:
+		case ctx.Err() != nil:
+		case err != nil:
 			r.metrics.relayErrors.Inc()
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+			}
+			if time.Since(failingSince) > r.cfg.RelayLease {
+				// Another relay, perhaps better placed, gets its chance; this
+				// one takes the lease back if it is still free.
+				r.log.Error("publishing has failed for longer than the lease; handing the lease over", zap.Error(err))
+				r.release(ctx)
+				failingSince = time.Time{}
+				backoff.reset()
+				sleep(ctx, nil, r.cfg.RelayLease/3)
+				continue
+			}
 			wait := backoff.next()
 			r.log.Warn("publish failed; retrying", zap.Error(err), zap.Duration("in", wait))
-			r.sleep(ctx, wait)
-		case err != nil:
+			sleep(ctx, nil, wait)
 		case n < r.cfg.RelayBatch:
 			backoff.reset()
-			r.sleep(ctx, r.cfg.RelayPoll)
+			failingSince = time.Time{}
+			sleep(ctx, r.wake, r.cfg.RelayPoll)
 		default:
 			backoff.reset() // a full batch: more may wait
+			failingSince = time.Time{}
 		}
 	}
 	return nil
 }
 
+// release gives up the lease, if this relay holds it.
+func (r *Relay) release(ctx context.Context) {
+	r.metrics.leader.Set(0)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := r.outbox.ReleaseLease(ctx, leaseName, r.holder); err != nil {
+		r.log.Warn("release lease", zap.Error(err))
+	}
+}
+
 // RelayOnce publishes one batch of pending events and marks them published,
 // and returns how many it published.
+//
+// An event that cannot be encoded never will be: rather than hold back
+// every event behind it, it goes to the dead-letter topic as stored, with
+// the error in a header.
 func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	events, err := r.outbox.Pending(ctx, r.cfg.RelayBatch)
 	if err != nil || len(events) == 0 {
@@ -121,12 +161,26 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	}
 	msgs := make([]kafka.Message, len(events))
 	seqs := make([]int64, len(events))
+	undecodable := 0
 	for i, ev := range events {
-		if msgs[i], err = Encode(r.cfg.Source, ev); err != nil {
-			return 0, err
-		}
-		msgs[i].Topic = r.cfg.Topic
 		seqs[i] = ev.Seq
+		msg, err := Encode(r.cfg.Source, ev)
+		if err != nil {
+			r.log.Error("outbox event cannot be encoded; dead-lettering it", zap.String("event", ev.ID), zap.Error(err))
+			msgs[i] = kafka.Message{
+				Topic: r.cfg.DLQTopic,
+				Key:   []byte(strconv.FormatInt(ev.ArticleID, 10)),
+				Value: ev.Payload,
+				Headers: []kafka.Header{
+					{Key: HeaderError, Value: []byte(truncate(err.Error()))},
+					{Key: HeaderFailedAt, Value: []byte(time.Now().UTC().Format(time.RFC3339Nano))},
+				},
+			}
+			undecodable++
+			continue
+		}
+		msg.Topic = r.cfg.Topic
+		msgs[i] = msg
 	}
 	// The events are marked only once the brokers have them: a failure
 	// before that publishes them again, never loses them.
@@ -136,17 +190,18 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	if err := r.outbox.MarkPublished(ctx, time.Now(), seqs...); err != nil {
 		return 0, err
 	}
-	r.metrics.relayed.Add(float64(len(msgs)))
+	r.metrics.relayed.Add(float64(len(msgs) - undecodable))
+	r.metrics.deadLettered.WithLabelValues("encode").Add(float64(undecodable))
 	return len(msgs), nil
 }
 
-// sleep waits for d, a wake-up or the end of ctx.
-func (r *Relay) sleep(ctx context.Context, d time.Duration) {
+// sleep waits for d, a value from wake (nil: none) or the end of ctx.
+func sleep(ctx context.Context, wake <-chan struct{}, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-	case <-r.wake:
+	case <-wake:
 	case <-t.C:
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/articlekit/articlekit/kafkasync"
 )
 
@@ -47,4 +49,50 @@ func TestSeveralRelays(t *testing.T) {
 	if relayed := f.counter("kafkasync_relayed_events_total", ""); relayed != f.events() {
 		t.Fatalf("relayed %d events, want each of the %d once", relayed, f.events())
 	}
+}
+
+// A leader that cannot reach the brokers hands the lease over once it has
+// failed for longer than the lease, and a relay that can reach them
+// publishes everything.
+func TestFailingLeaderHandsOver(t *testing.T) {
+	f := newFixture(t, false)
+	unreachable := f.cfg
+	unreachable.Brokers = []string{"127.0.0.1:1"}
+	deadWriter := kafkasync.NewWriter(unreachable, nil)
+	t.Cleanup(func() { _ = deadWriter.Close() })
+	regA := prometheus.NewRegistry()
+	metricsA, err := kafkasync.NewMetrics(regA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.run("relay-cut-off", kafkasync.NewRelay(f.src.Store().Outbox(), deadWriter, f.cfg, f.log,
+		kafkasync.WithRelayMetrics(metricsA)).Run)
+	for gauge(t, regA, "kafkasync_relay_leader") != 1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	f.churn(200)
+	f.startRelay()
+	f.startConsumer(nil)
+	f.waitAll(time.Minute)
+	if n := gauge(t, regA, "kafkasync_relay_errors_total"); n == 0 {
+		t.Fatal("the cut-off relay never tried to publish")
+	}
+}
+
+// gauge reads the single sample of a gauge or counter in reg.
+func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range families {
+		if mf.GetName() == name {
+			m := mf.GetMetric()[0]
+			return m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }

@@ -58,6 +58,13 @@ func WithMetrics(m *metrics.HTTP, g prometheus.Gatherer) Option {
 // WithMaxBodyBytes caps request bodies. Default: 1 MiB.
 func WithMaxBodyBytes(n int64) Option { return func(a *API) { a.maxBody = n } }
 
+// WithReplication makes the API accept replicated changes: PUT and DELETE
+// with the Article-Version header, as a sync consumer's REST applier sends
+// them. They set versions and timestamps, so enable it only where the
+// callers are trusted (behind the gateway's authorization, say). Without
+// it they are refused with 403.
+func WithReplication() Option { return func(a *API) { a.replication = true } }
+
 // WithRoutes adds endpoints beside the article API.
 func WithRoutes(routes ...Route) Option { return func(a *API) { a.extra = append(a.extra, routes...) } }
 
@@ -69,6 +76,8 @@ type API struct {
 	gatherer prometheus.Gatherer
 	maxBody  int64
 	extra    []Route
+	// replication: replicated changes are accepted.
+	replication bool
 
 	handler http.Handler
 	allowed map[string]string // route → Allow header value

@@ -136,7 +136,7 @@ func problemOf(t *testing.T, resp *http.Response, body string) restapi.Problem {
 }
 
 func TestBadRequestsChangeNothing(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, restapi.WithReplication())
 	a := h.create("Existing", "x")
 	id := strconv.FormatInt(a.ID, 10)
 	big := `{"title":"big","content":"` + strings.Repeat("a", restapi.DefaultMaxBodyBytes) + `"}`
@@ -239,6 +239,30 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 			t.Fatalf("Allow = %q", got)
 		}
 	})
+}
+
+// Without WithReplication a replicated change is refused before it is
+// parsed, whatever it carries, and changes nothing.
+func TestReplicationDisabled(t *testing.T) {
+	h := newHarness(t)
+	id := strconv.FormatInt(h.create("Existing", "x").ID, 10)
+	before := h.state()
+	for _, tt := range []struct{ method, path, body string }{
+		{"PUT", "/articles/" + id, `{"title":"replicated"}`},
+		{"PUT", "/articles/777", `{"title":"replicated"}`},
+		{"DELETE", "/articles/" + id, ""},
+	} {
+		resp, body := h.do(tt.method, tt.path, tt.body, "Article-Version", "99")
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s %s = %d %s, want 403", tt.method, tt.path, resp.StatusCode, body)
+		}
+		if p := problemOf(t, resp, body); p.Type != restapi.TypeReplicationDisabled {
+			t.Errorf("problem type %q, want %q", p.Type, restapi.TypeReplicationDisabled)
+		}
+	}
+	if after := h.state(); after != before {
+		t.Fatalf("a refused replicated change changed the store:\nbefore %s\nafter  %s", before, after)
+	}
 }
 
 func TestCRUD(t *testing.T) {

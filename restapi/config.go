@@ -18,6 +18,9 @@ type Config struct {
 	ReadTimeout time.Duration `env:"REST_READ_TIMEOUT"`
 	// WriteTimeout bounds writing a response. Default: 30s.
 	WriteTimeout time.Duration `env:"REST_WRITE_TIMEOUT"`
+	// Replication accepts replicated changes (see WithReplication).
+	// Default: false.
+	Replication bool `env:"REST_REPLICATION"`
 }
 
 // Defaults.

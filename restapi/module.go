@@ -52,6 +52,9 @@ func newModuleAPI(p Params) *API {
 	if p.Metrics != nil && p.Gatherer != nil {
 		opts = append(opts, WithMetrics(p.Metrics, p.Gatherer))
 	}
+	if p.Config.Replication {
+		opts = append(opts, WithReplication())
+	}
 	return New(p.Articles, opts...)
 }
 

@@ -58,6 +58,7 @@ const StatusClientClosedRequest = 499
 
 var titles = map[string]string{
 	TypeStaleVersion:         "Stale version",
+	TypeReplicationDisabled:  "Replication disabled",
 	TypeBadRequest:           "Bad request",
 	TypeNotFound:             "Not found",
 	TypeMethodNotAllowed:     "Method not allowed",

@@ -14,14 +14,21 @@ import (
 // replicated change: it is applied only if that version is newer than the
 // stored one (tombstones included), and answered 409 with the stale-version
 // problem otherwise, changing nothing. The timestamps keep the source's.
+// An API accepts replicated changes only WithReplication.
 const (
 	ArticleVersionHeader   = "Article-Version"
 	ArticleCreatedAtHeader = "Article-Created-At"
 	ArticleUpdatedAtHeader = "Article-Updated-At"
 )
 
-// TypeStaleVersion answers a replicated change older than the stored state.
-const TypeStaleVersion = "urn:articlekit:problem:stale-version"
+// Problem types of replicated changes.
+const (
+	// TypeStaleVersion answers a replicated change older than the stored state.
+	TypeStaleVersion = "urn:articlekit:problem:stale-version"
+	// TypeReplicationDisabled answers a replicated change sent to an API
+	// that does not accept them.
+	TypeReplicationDisabled = "urn:articlekit:problem:replication-disabled"
+)
 
 // isReplication reports whether req carries a replicated change. The
 // timestamp headers are checked either way: a malformed one is a bad
@@ -43,6 +50,10 @@ func isReplication(req bunrouter.Request) (bool, error) {
 // If-Match and If-None-Match are ignored: the version guard is the
 // replicated change's precondition.
 func (a *API) replicate(w http.ResponseWriter, req bunrouter.Request, id int64, kind articles.ChangeType) error {
+	if !a.replication {
+		return problem(http.StatusForbidden, TypeReplicationDisabled,
+			"This server does not accept replicated changes ("+ArticleVersionHeader+").")
+	}
 	art := articles.Article{ID: id}
 	version, err := parsePositiveInt(req.Header.Get(ArticleVersionHeader))
 	if err != nil {

@@ -205,8 +205,8 @@ func (r *syncRun) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	log := zap.NewNop()
-	writer := kafkasync.NewWriter(r.cfg)
-	reader := kafkasync.NewReader(r.cfg)
+	writer := kafkasync.NewWriter(r.cfg, log)
+	reader := kafkasync.NewReader(r.cfg, log)
 	relay := kafkasync.NewRelay(r.src.Store().Outbox(), writer, r.cfg, log)
 	consumer := kafkasync.NewConsumer(reader, writer, r.applier, r.cfg, log)
 	changes, _ := r.src.Changes(ctx)

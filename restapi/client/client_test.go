@@ -18,7 +18,7 @@ import (
 func newClient(t *testing.T) (*client.Client, *articles.Service, *httptest.Server) {
 	t.Helper()
 	svc := articlestest.NewService(t, articlestest.NewDatabase(t, sqldb.SQLite))
-	srv := httptest.NewServer(restapi.New(svc))
+	srv := httptest.NewServer(restapi.New(svc, restapi.WithReplication()))
 	t.Cleanup(srv.Close)
 	c, err := client.New(srv.URL)
 	if err != nil {
