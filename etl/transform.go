@@ -1,0 +1,257 @@
+package etl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// planMain returns the main input's schema, or an error when the step has
+// none.
+func planMain(in Schemas) (*Schema, error) {
+	s, ok := in[Main]
+	if !ok {
+		return nil, errors.New("no input: join a step to it")
+	}
+	return s, nil
+}
+
+// Pass lets rows through unchanged (Kettle's Dummy): a place to join or
+// split streams.
+type Pass struct{}
+
+// Plan passes the input's schema on.
+func (Pass) Plan(_ context.Context, in Schemas) (Schemas, error) {
+	s, err := planMain(in)
+	if err != nil {
+		return nil, err
+	}
+	return Schemas{Main: s}, nil
+}
+
+// Run passes the rows on.
+func (Pass) Run(ctx context.Context, in Inputs, out Outputs) error {
+	o := out.Port(Main)
+	return EachRow(ctx, in, out, func(r Row) error { return o.Emit(ctx, r) })
+}
+
+// Concurrent marks Pass as safe to run in copies.
+func (Pass) Concurrent() {}
+
+// Filter sends the rows for which Where is true to its main output and the
+// others (false or null) to its Unmatched output.
+type Filter struct {
+	Where Expression
+}
+
+// Unmatched is the port of the rows a Filter does not keep.
+const Unmatched = "false"
+
+// Plan checks the condition against the input.
+func (f Filter) Plan(_ context.Context, in Schemas) (Schemas, error) {
+	s, err := planMain(in)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Where.Bind(s); err != nil {
+		return nil, err
+	}
+	return Schemas{Main: s, Unmatched: s}, nil
+}
+
+// Run splits the rows.
+func (f Filter) Run(ctx context.Context, in Inputs, out Outputs) error {
+	eval, err := f.Where.Bind(in[Main].Schema)
+	if err != nil {
+		return err
+	}
+	yes, no := out.Port(Main), out.Port(Unmatched)
+	return EachRow(ctx, in, out, func(r Row) error {
+		v, err := eval(r)
+		if err != nil {
+			return err
+		}
+		switch v {
+		case true:
+			return yes.Emit(ctx, r)
+		case false, nil:
+			return no.Emit(ctx, r)
+		}
+		return fmt.Errorf("filter condition gave %T %v, not a boolean", v, clip(v))
+	})
+}
+
+// Concurrent marks Filter as safe to run in copies.
+func (Filter) Concurrent() {}
+
+// Computed is one field a Compute step sets.
+type Computed struct {
+	Name string
+	// Type converts the value (Any: keep what the expression gives).
+	Type  Type
+	Value Expression
+	// Layout formats or parses times converted to or from text.
+	Layout string
+}
+
+// Compute sets fields from expressions, in order, so that a later one can
+// use an earlier one: a field that exists is replaced, a new one appended.
+type Compute struct {
+	Fields []Computed
+	// Remove drops fields afterwards (Kettle's Calculator "remove" flag, for
+	// temporary fields).
+	Remove []string
+}
+
+type computePlan struct {
+	out   *Schema
+	slots []int // where each computed field goes in the widened row
+	keep  []int // the widened row's positions the output keeps
+	width int
+	steps []*Schema
+}
+
+func (c Compute) plan(in *Schema) (*computePlan, error) {
+	p := &computePlan{}
+	fields := in.Fields()
+	index := map[string]int{}
+	for i, f := range fields {
+		index[f.Name] = i
+	}
+	for _, f := range c.Fields {
+		cur, err := NewSchema(fields...)
+		if err != nil {
+			return nil, err
+		}
+		p.steps = append(p.steps, cur)
+		if _, err := f.Value.Bind(cur); err != nil {
+			return nil, fmt.Errorf("field %q: %w", f.Name, err)
+		}
+		slot, ok := index[f.Name]
+		if !ok {
+			slot = len(fields)
+			index[f.Name] = slot
+			fields = append(fields, Field{Name: f.Name})
+		}
+		fields[slot].Type = f.Type
+		p.slots = append(p.slots, slot)
+	}
+	p.width = len(fields)
+	removed := map[string]bool{}
+	for _, name := range c.Remove {
+		if _, ok := index[name]; !ok {
+			return nil, fmt.Errorf("cannot remove %q: no such field", name)
+		}
+		removed[name] = true
+	}
+	var kept []Field
+	for i, f := range fields {
+		if !removed[f.Name] {
+			kept = append(kept, f)
+			p.keep = append(p.keep, i)
+		}
+	}
+	var err error
+	p.out, err = NewSchema(kept...)
+	return p, err
+}
+
+// Plan checks every expression against the fields before it.
+func (c Compute) Plan(_ context.Context, in Schemas) (Schemas, error) {
+	s, err := planMain(in)
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.plan(s)
+	if err != nil {
+		return nil, err
+	}
+	return Schemas{Main: p.out}, nil
+}
+
+// Run computes the fields of every row.
+func (c Compute) Run(ctx context.Context, in Inputs, out Outputs) error {
+	p, err := c.plan(in[Main].Schema)
+	if err != nil {
+		return err
+	}
+	evals := make([]Evaluator, len(c.Fields))
+	for i, f := range c.Fields {
+		if evals[i], err = f.Value.Bind(p.steps[i]); err != nil {
+			return err
+		}
+	}
+	o := out.Port(Main)
+	trim := len(p.keep) != p.width
+	return EachRow(ctx, in, out, func(r Row) error {
+		wide := make(Row, p.width)
+		copy(wide, r)
+		for i, f := range c.Fields {
+			v, err := evals[i](wide)
+			if err == nil {
+				v, err = Convert(v, f.Type, f.Layout)
+			}
+			if err != nil {
+				return fmt.Errorf("field %q: %w", f.Name, err)
+			}
+			wide[p.slots[i]] = v
+		}
+		if trim {
+			kept := make(Row, len(p.keep))
+			for i, j := range p.keep {
+				kept[i] = wide[j]
+			}
+			wide = kept
+		}
+		return o.Emit(ctx, wide)
+	})
+}
+
+// Concurrent marks Compute as safe to run in copies.
+func (Compute) Concurrent() {}
+
+// Constant is a field with the same value on every row.
+type Constant struct {
+	Name  string
+	Type  Type
+	Value any // nil, or a value of Type
+}
+
+// Constants appends constant fields to every row (Kettle's Add constants).
+type Constants []Constant
+
+// Plan appends the fields to the input's.
+func (c Constants) Plan(_ context.Context, in Schemas) (Schemas, error) {
+	s, err := planMain(in)
+	if err != nil {
+		return nil, err
+	}
+	fields := make([]Field, len(c))
+	for i, k := range c {
+		if k.Value != nil && TypeOf(k.Value) != k.Type && k.Type != Any {
+			return nil, fmt.Errorf("constant %q: %T value for a %s field", k.Name, k.Value, k.Type)
+		}
+		fields[i] = Field{Name: k.Name, Type: k.Type}
+	}
+	out, err := s.Append(fields...)
+	if err != nil {
+		return nil, err
+	}
+	return Schemas{Main: out}, nil
+}
+
+// Run appends the values.
+func (c Constants) Run(ctx context.Context, in Inputs, out Outputs) error {
+	o := out.Port(Main)
+	return EachRow(ctx, in, out, func(r Row) error {
+		wide := make(Row, len(r), len(r)+len(c))
+		copy(wide, r)
+		for _, k := range c {
+			wide = append(wide, k.Value)
+		}
+		return o.Emit(ctx, wide)
+	})
+}
+
+// Concurrent marks Constants as safe to run in copies.
+func (Constants) Concurrent() {}
