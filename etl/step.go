@@ -63,8 +63,8 @@ func (in *Input) Next(ctx context.Context) ([]Row, error) {
 	}
 }
 
-// Each calls fn for every remaining row of the stream.
-func (in *Input) Each(ctx context.Context, fn func(Row) error) error {
+// Batches calls fn with every remaining batch of the stream.
+func (in *Input) Batches(ctx context.Context, fn func([]Row) error) error {
 	for {
 		rows, err := in.Next(ctx)
 		if err == io.EOF {
@@ -73,12 +73,24 @@ func (in *Input) Each(ctx context.Context, fn func(Row) error) error {
 		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			if err := fn(r); err != nil {
-				return err
-			}
+		if err := fn(rows); err != nil {
+			return err
 		}
 	}
+}
+
+// Each calls fn for every remaining row of the stream.
+func (in *Input) Each(ctx context.Context, fn func(Row) error) error {
+	return in.Batches(ctx, func(rows []Row) error { return eachOf(rows, fn) })
+}
+
+func eachOf(rows []Row, fn func(Row) error) error {
+	for _, r := range rows {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Outputs are a step's output streams, by port name. A port no hop leaves
@@ -171,21 +183,10 @@ func EachRow(ctx context.Context, in Inputs, out Outputs, fn func(Row) error) er
 	if !ok {
 		return nil
 	}
-	for {
-		rows, err := main.Next(ctx)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
+	return main.Batches(ctx, func(rows []Row) error {
+		if err := eachOf(rows, fn); err != nil {
 			return err
 		}
-		for _, r := range rows {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		if err := out.Flush(ctx); err != nil {
-			return err
-		}
-	}
+		return out.Flush(ctx)
+	})
 }
