@@ -1,0 +1,122 @@
+package sqlio
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/articlekit/articlekit/etl"
+)
+
+// copyRows loads the input with PostgreSQL's COPY, CommitSize rows per
+// transaction, streaming: rows go to the server as they arrive.
+func (t *Table) copyRows(ctx context.Context, p *tablePlan, in *etl.Input, out *etl.Output) error {
+	size := t.CommitSize
+	if size <= 0 {
+		size = 100_000
+	}
+	ident := pgx.Identifier(strings.Split(t.Name, "."))
+	cols := make([]string, len(p.cols))
+	for i, c := range p.cols {
+		cols[i] = c.Name
+	}
+	conn, err := t.DB.Write.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	defer conn.Close()
+	src := &copySource{ctx: ctx, in: in, out: out, idx: p.colIdx, limit: size}
+	for !src.ended {
+		src.n = 0
+		err := conn.Raw(func(driverConn any) error {
+			pg := driverConn.(*stdlib.Conn).Conn()
+			tx, err := pg.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback(ctx) //nolint:errcheck // after Commit it does nothing
+			if _, err := tx.CopyFrom(ctx, ident, cols, src); err != nil {
+				return err
+			}
+			if src.err != nil {
+				return src.err
+			}
+			if cp := t.Checkpoint; cp != nil && src.last != nil {
+				query, args, err := cp.saveStatement(src.last, p.markIdx)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, query, args...); err != nil {
+					return err
+				}
+			}
+			return tx.Commit(ctx)
+		})
+		if err != nil {
+			return fmt.Errorf("table %s: copy: %w", t.Name, err)
+		}
+		if err := out.Flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copySource feeds COPY from a step's input, up to limit rows, passing
+// each row on as it goes.
+type copySource struct {
+	ctx   context.Context
+	in    *etl.Input
+	out   *etl.Output
+	idx   []int
+	limit int
+
+	batch []etl.Row
+	pos   int
+	n     int
+	row   []any
+	last  etl.Row
+	ended bool
+	err   error
+}
+
+func (s *copySource) Next() bool {
+	if s.n >= s.limit {
+		return false
+	}
+	for s.pos >= len(s.batch) {
+		rows, err := s.in.Next(s.ctx)
+		if err == io.EOF {
+			s.ended = true
+			return false
+		}
+		if err != nil {
+			s.err, s.ended = err, true
+			return false
+		}
+		s.batch, s.pos = rows, 0
+	}
+	r := s.batch[s.pos]
+	s.pos++
+	s.n++
+	if s.row == nil {
+		s.row = make([]any, len(s.idx))
+	}
+	for i, j := range s.idx {
+		s.row[i] = r[j]
+	}
+	s.last = r
+	if err := s.out.Emit(s.ctx, r); err != nil {
+		s.err, s.ended = err, true
+		return false
+	}
+	return true
+}
+
+func (s *copySource) Values() ([]any, error) { return s.row, nil }
+
+func (s *copySource) Err() error { return s.err }

@@ -1,0 +1,45 @@
+package sqlio
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/articlekit/articlekit/articles/sqldb"
+)
+
+// quote quotes an identifier, schema-qualified ones part by part.
+func quote(d sqldb.Dialect, name string) string {
+	q := `"`
+	if d == sqldb.MySQL {
+		q = "`"
+	}
+	parts := strings.Split(name, ".")
+	for i, p := range parts {
+		parts[i] = q + strings.ReplaceAll(p, q, q+q) + q
+	}
+	return strings.Join(parts, ".")
+}
+
+// placeholders writes the n-th (1-based) bind parameter.
+type placeholders struct {
+	dialect sqldb.Dialect
+	n       int
+}
+
+func (p *placeholders) next(b *strings.Builder) {
+	p.n++
+	if p.dialect == sqldb.Postgres {
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(p.n))
+		return
+	}
+	b.WriteByte('?')
+}
+
+// maxParams is how many bind parameters one statement may carry.
+func maxParams(d sqldb.Dialect) int {
+	if d == sqldb.SQLite {
+		return 32766
+	}
+	return 65535
+}

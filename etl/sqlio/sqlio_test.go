@@ -1,0 +1,223 @@
+package sqlio_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/articlekit/articlekit/articles/articlestest"
+	"github.com/articlekit/articlekit/articles/sqldb"
+	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/sqlio"
+)
+
+func open(t *testing.T, url string) *sqldb.DB {
+	t.Helper()
+	db, err := sqldb.Open(url, sqldb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func exec(t *testing.T, db *sqldb.DB, queries ...string) {
+	t.Helper()
+	for _, q := range queries {
+		if _, err := db.Write.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// dump returns a table's rows, ordered by id, as text.
+func dump(t *testing.T, db *sqldb.DB, table string) string {
+	t.Helper()
+	out := &etl.Collector{}
+	p := etl.New("dump").Then("read", &sqlio.Query{DB: db, SQL: "SELECT id, title, version FROM " + table + " ORDER BY id"}).Then("out", out)
+	if _, err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	for _, r := range out.Rows() {
+		parts = append(parts, fmt.Sprint([]any(r)))
+	}
+	return strings.Join(parts, " ")
+}
+
+const ddl = "CREATE TABLE %s (id BIGINT NOT NULL PRIMARY KEY, title VARCHAR(200), version BIGINT NOT NULL)"
+
+func rows(values ...any) etl.Rows {
+	schema := etl.MustSchema(etl.Field{Name: "id", Type: etl.Integer}, etl.Field{Name: "title", Type: etl.String},
+		etl.Field{Name: "version", Type: etl.Integer})
+	r := etl.Rows{Schema: schema}
+	for i := 0; i+2 < len(values); i += 3 {
+		r.Rows = append(r.Rows, etl.Row{values[i], values[i+1], values[i+2]})
+	}
+	return r
+}
+
+func write(t *testing.T, src etl.Step, table *sqlio.Table) error {
+	t.Helper()
+	_, err := etl.New("write").Then("source", src).Then("table", table).Run(context.Background())
+	return err
+}
+
+func TestTableModes(t *testing.T) {
+	articlestest.ForEachDatabase(t, func(t *testing.T, url string) {
+		db := open(t, url)
+		exec(t, db, fmt.Sprintf(ddl, "b"))
+		table := func(m sqlio.Mode) *sqlio.Table {
+			return &sqlio.Table{DB: db, Name: "b", Mode: m, Keys: []sqlio.Key{{Column: "id"}}, Version: "version", CommitSize: 2}
+		}
+		steps := []struct {
+			name string
+			src  etl.Rows
+			t    *sqlio.Table
+			want string
+			err  error
+		}{
+			{"insert", rows(int64(1), "one", int64(1), int64(2), "two", int64(1), int64(3), "x'); DROP TABLE b; --", int64(1)),
+				&sqlio.Table{DB: db, Name: "b"}, "[1 one 1] [2 two 1] [3 x'); DROP TABLE b; -- 1]", nil},
+			{"upsert: newer wins, older and equal change nothing", rows(int64(1), "one v2", int64(2), int64(2), "stale", int64(1), int64(4), "four", int64(1)),
+				table(sqlio.Upsert), "[1 one v2 2] [2 two 1] [3 x'); DROP TABLE b; -- 1] [4 four 1]", nil},
+			{"upsert replayed", rows(int64(1), "one v2", int64(2)), table(sqlio.Upsert), "[1 one v2 2] [2 two 1] [3 x'); DROP TABLE b; -- 1] [4 four 1]", nil},
+			{"merge", rows(int64(2), "two m", int64(5), int64(5), "five", int64(1)), table(sqlio.Merge),
+				"[1 one v2 2] [2 two m 5] [3 x'); DROP TABLE b; -- 1] [4 four 1] [5 five 1]", nil},
+			{"update", rows(int64(5), "five u", int64(2)), table(sqlio.Update),
+				"[1 one v2 2] [2 two m 5] [3 x'); DROP TABLE b; -- 1] [4 four 1] [5 five u 2]", nil},
+			{"update of a missing row fails and rolls back", rows(int64(4), "four u", int64(2), int64(9), "nine", int64(1)), table(sqlio.Update),
+				"[1 one v2 2] [2 two m 5] [3 x'); DROP TABLE b; -- 1] [4 four 1] [5 five u 2]", sqlio.ErrNoMatch},
+			{"delete", rows(int64(3), "", int64(0)), table(sqlio.Delete), "[1 one v2 2] [2 two m 5] [4 four 1] [5 five u 2]", nil},
+		}
+		for _, s := range steps {
+			err := write(t, s.src, s.t)
+			if !errors.Is(err, s.err) {
+				t.Fatalf("%s: error %v, want %v", s.name, err, s.err)
+			}
+			if got := dump(t, db, "b"); got != s.want {
+				t.Fatalf("%s:\n got %s\nwant %s", s.name, got, s.want)
+			}
+		}
+	})
+}
+
+// A Diff and a Sync table bring B to A's rows, touching only what differs.
+func TestDiffSync(t *testing.T) {
+	articlestest.ForEachDatabase(t, func(t *testing.T, url string) {
+		db := open(t, url)
+		exec(t, db, fmt.Sprintf(ddl, "a"), fmt.Sprintf(ddl, "b"),
+			"INSERT INTO a VALUES (1, 'same', 1), (2, 'changed', 2), (3, 'new', 1)",
+			"INSERT INTO b VALUES (2, 'old', 1), (1, 'same', 1), (4, 'gone', 1)")
+		diff := &etl.Diff{Keys: []string{"id"}}
+		sync := &sqlio.Table{DB: db, Name: "b", Mode: sqlio.Sync, Flag: "flag", Keys: []sqlio.Key{{Column: "id"}}}
+		p := etl.New("sync").
+			Add("a", &sqlio.Query{DB: db, SQL: "SELECT id, title, version FROM a"}).
+			Add("b", &sqlio.Query{DB: db, SQL: "SELECT id, title, version FROM b"}).
+			Add("diff", diff).Add("sync", sync).
+			Connect(etl.Hop{From: "b", To: "diff", ToPort: etl.ReferencePort}, etl.Hop{From: "a", To: "diff", ToPort: etl.ComparePort},
+				etl.Hop{From: "diff", To: "sync"})
+		if _, err := p.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if c := diff.Counts(); c != (etl.DiffCounts{New: 1, Changed: 1, Deleted: 1, Identical: 1}) {
+			t.Fatalf("counts %+v", c)
+		}
+		if got, want := dump(t, db, "b"), dump(t, db, "a"); got != want {
+			t.Fatalf("b = %s, want a's %s", got, want)
+		}
+	})
+}
+
+// An incremental run killed mid-way resumes after the last row written:
+// in the end the target has exactly the source rows (a plain insert would
+// fail on a duplicate).
+func TestIncrementalResumes(t *testing.T) {
+	articlestest.ForEachDatabase(t, func(t *testing.T, url string) {
+		db := open(t, url)
+		exec(t, db, fmt.Sprintf(ddl, "a"), fmt.Sprintf(ddl, "b"))
+		for i := 1; i <= 10; i++ {
+			exec(t, db, fmt.Sprintf("INSERT INTO a VALUES (%d, 'row %d', %d)", i, i, 11-i))
+		}
+		cp := &sqlio.Checkpoint{DB: db, Name: "a-to-b", Fields: []string{"id"}}
+		run := func(failAt int64) error {
+			crash := etl.Func{Fields: []string{"id"}, Fn: func(args []any) (any, error) {
+				if args[0].(int64) == failAt {
+					return nil, errors.New("killed")
+				}
+				return nil, nil
+			}}
+			p := etl.New("a-to-b").
+				Then("read", &sqlio.Query{DB: db, SQL: "SELECT id, title, version FROM a", Checkpoint: cp}).
+				Then("crash", etl.Compute{Fields: []etl.Computed{{Name: "tmp", Value: crash}}, Remove: []string{"tmp"}}).
+				Then("write", &sqlio.Table{DB: db, Name: "b", CommitSize: 3, Checkpoint: cp})
+			_, err := p.Run(context.Background(), etl.WithBatchSize(1), etl.WithBuffer(0))
+			return err
+		}
+		if err := run(8); err == nil || !strings.Contains(err.Error(), "killed") {
+			t.Fatalf("first run: %v", err)
+		}
+		if got := dump(t, db, "b"); strings.Count(got, "[") != 6 {
+			t.Fatalf("after the crash b has %s, want the first two commits (6 rows)", got)
+		}
+		if err := run(-1); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := dump(t, db, "b"), dump(t, db, "a"); got != want {
+			t.Fatalf("b = %s\nwant %s", got, want)
+		}
+		exec(t, db, "INSERT INTO a VALUES (11, 'late', 1)")
+		if err := run(-1); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := dump(t, db, "b"), dump(t, db, "a"); got != want {
+			t.Fatalf("after a new row b = %s\nwant %s", got, want)
+		}
+	})
+}
+
+func TestCopy(t *testing.T) {
+	db := open(t, articlestest.NewDatabase(t, sqldb.Postgres))
+	exec(t, db, fmt.Sprintf(ddl, "b"))
+	src := rows(int64(1), "one", int64(1), int64(2), "two\ttab\nnewline", int64(1), int64(3), nil, int64(1))
+	src.Times = 1
+	cp := &sqlio.Checkpoint{DB: db, Name: "copy", Fields: []string{"id"}}
+	if err := write(t, src, &sqlio.Table{DB: db, Name: "b", Copy: true, CommitSize: 2, Checkpoint: cp}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dump(t, db, "b"), "[1 one 1] [2 two\ttab\nnewline 1] [3 <nil> 1]"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	mark, err := cp.Load(context.Background())
+	if err != nil || len(mark) != 1 || mark[0] != int64(3) {
+		t.Fatalf("checkpoint %v, %v", mark, err)
+	}
+	if err := write(t, rows(int64(1), "dup", int64(1)), &sqlio.Table{DB: db, Name: "b", Copy: true}); err == nil {
+		t.Fatal("COPY of a duplicate key succeeded")
+	}
+}
+
+func TestTablePlanErrors(t *testing.T) {
+	db := open(t, articlestest.NewDatabase(t, sqldb.SQLite))
+	tests := []struct {
+		name  string
+		table *sqlio.Table
+		want  string
+	}{
+		{"keys needed", &sqlio.Table{DB: db, Name: "b", Mode: sqlio.Upsert}, "needs keys"},
+		{"unknown column field", &sqlio.Table{DB: db, Name: "b", Columns: []sqlio.Column{{Name: "x"}}}, `no field "x"`},
+		{"copy on sqlite", &sqlio.Table{DB: db, Name: "b", Copy: true}, "COPY needs PostgreSQL"},
+		{"bad operator", &sqlio.Table{DB: db, Name: "b", Mode: sqlio.Delete, Keys: []sqlio.Key{{Column: "id", Op: "; DROP"}}}, "unknown operator"},
+		{"version not written", &sqlio.Table{DB: db, Name: "b", Mode: sqlio.Upsert, Keys: []sqlio.Key{{Column: "id"}},
+			Columns: []sqlio.Column{{Name: "id"}}, Version: "version"}, "version column"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := write(t, rows(int64(1), "a", int64(1)), tt.table); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
