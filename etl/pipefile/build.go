@@ -1,0 +1,246 @@
+package pipefile
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/articles/sqldb"
+	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/restio"
+	"github.com/articlekit/articlekit/etl/sqlio"
+	"github.com/articlekit/articlekit/restapi/client"
+)
+
+// Built is a pipeline built from a file, with the connections it opened.
+type Built struct {
+	Pipeline *etl.Pipeline
+	// Diffs are the pipeline's diff steps, by name, for their counts.
+	Diffs map[string]*etl.Diff
+	dbs   map[string]*sqldb.DB
+}
+
+// Close closes the connections.
+func (b *Built) Close() error {
+	var errs []error
+	for _, db := range b.dbs {
+		errs = append(errs, db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Build opens the connections the steps use and builds the pipeline. With
+// dryRun, the steps that write (table, rest_writer) pass their rows on
+// without writing them: a diff then reports what a run would change.
+func (f *File) Build(dryRun bool) (*Built, error) {
+	b := &Built{Pipeline: etl.New(f.Name), Diffs: map[string]*etl.Diff{}, dbs: map[string]*sqldb.DB{}}
+	var rest *client.Client
+	for i, s := range f.Steps {
+		step, err := f.step(b, s, &rest)
+		if dryRun && (s.Type == "table" || s.Type == "rest_writer") {
+			step = etl.Pass{}
+		}
+		if err != nil {
+			_ = b.Close()
+			return nil, fmt.Errorf("pipefile: step %d (%q): %w", i+1, s.Name, err)
+		}
+		var opts []etl.StepOption
+		if s.Copies > 1 {
+			opts = append(opts, etl.Copies(s.Copies))
+		}
+		if len(f.Hops) == 0 {
+			b.Pipeline.Then(s.Name, step, opts...)
+		} else {
+			b.Pipeline.Add(s.Name, step, opts...)
+		}
+	}
+	for _, h := range f.Hops {
+		b.Pipeline.Connect(etl.Hop{From: h.From, FromPort: h.Port, To: h.To, ToPort: h.ToPort})
+	}
+	return b, nil
+}
+
+func (f *File) db(b *Built, name string) (*sqldb.DB, error) {
+	if db, ok := b.dbs[name]; ok {
+		return db, nil
+	}
+	url, ok := f.Connections[name]
+	if !ok {
+		return nil, fmt.Errorf("no connection %q", name)
+	}
+	db, err := sqldb.Open(url, sqldb.Options{})
+	if err != nil {
+		return nil, err
+	}
+	b.dbs[name] = db
+	return db, nil
+}
+
+func (f *File) client(rest **client.Client) (*client.Client, error) {
+	if *rest != nil {
+		return *rest, nil
+	}
+	if f.REST == "" {
+		return nil, errors.New("the file names no REST API (rest: http://…)")
+	}
+	c, err := client.New(f.REST)
+	*rest = c
+	return c, err
+}
+
+func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
+	switch s.Type {
+	case "query":
+		db, err := f.db(b, s.Connection)
+		if err != nil {
+			return nil, err
+		}
+		q := &sqlio.Query{DB: db, SQL: s.SQL}
+		if len(s.Incremental) > 0 {
+			q.Checkpoint, err = f.checkpoint(b, s.Incremental)
+		}
+		return q, err
+	case "table":
+		return f.table(b, s)
+	case "articles", "validate", "rest_writer":
+		c, err := f.client(rest)
+		if err != nil {
+			return nil, err
+		}
+		switch s.Type {
+		case "articles":
+			return &restio.Articles{Client: c, Query: articles.ListQuery{Author: s.Author, Tag: s.Tag}}, nil
+		case "validate":
+			return &restio.Validate{Client: c, MaxRejects: s.MaxRejects, Concurrency: s.Concurrency}, nil
+		}
+		return &restio.Writer{Client: c, Flag: s.Flag}, nil
+	case "filter":
+		return etl.Filter{Where: etl.Expr(s.Where)}, nil
+	case "compute":
+		fields := make([]etl.Computed, len(s.Fields))
+		for i, fs := range s.Fields {
+			t, err := fieldType(fs.Type)
+			if err != nil {
+				return nil, err
+			}
+			fields[i] = etl.Computed{Name: fs.Name, Type: t, Value: etl.Expr(fs.Expr), Layout: fs.Layout}
+		}
+		return etl.Compute{Fields: fields, Remove: s.Remove}, nil
+	case "constants":
+		var c etl.Constants
+		for _, fs := range s.Fields {
+			t, err := fieldType(fs.Type)
+			if err != nil {
+				return nil, err
+			}
+			v, err := etl.Convert(fs.Value, t, fs.Layout)
+			if err != nil {
+				return nil, fmt.Errorf("constant %q: %w", fs.Name, err)
+			}
+			c = append(c, etl.Constant{Name: fs.Name, Type: t, Value: v})
+		}
+		return c, nil
+	case "select":
+		sel := etl.Select{Unspecified: s.Unspecified, Remove: s.Remove}
+		for _, r := range s.Select {
+			sel.Fields = append(sel.Fields, etl.Pick{Name: r.Name, Rename: r.As})
+		}
+		for _, fs := range s.Retype {
+			t, err := fieldType(fs.Type)
+			if err != nil {
+				return nil, err
+			}
+			sel.Retype = append(sel.Retype, etl.Retype{Name: fs.Name, Rename: fs.Rename, Type: t, Layout: fs.Layout})
+		}
+		return sel, nil
+	case "map_values":
+		return etl.MapValues{Field: s.Field, Target: s.Target, Mapping: s.Mapping, Default: s.Default}, nil
+	case "sort":
+		var keys []etl.SortKey
+		for _, k := range s.By {
+			desc := len(k) > 0 && k[0] == '-'
+			if desc {
+				k = k[1:]
+			}
+			keys = append(keys, etl.SortKey{Field: k, Descending: desc})
+		}
+		return etl.Sort{Keys: keys, Unique: s.Unique}, nil
+	case "unique":
+		return etl.Unique{Fields: s.By}, nil
+	case "lookup":
+		l := etl.Lookup{}
+		for _, k := range s.Lookup {
+			l.Keys = append(l.Keys, etl.LookupKey{Field: k.Name, LookupField: cmpOr(k.As, k.Name)})
+		}
+		for _, v := range s.Values {
+			l.Values = append(l.Values, etl.LookupValue{LookupField: v.Name, Rename: v.As})
+		}
+		return l, nil
+	case "diff":
+		d := &etl.Diff{Keys: s.Keys, Flag: s.Flag}
+		b.Diffs[s.Name] = d
+		return d, nil
+	case "pass":
+		return etl.Pass{}, nil
+	}
+	return nil, fmt.Errorf("unknown step type %q", s.Type)
+}
+
+func (f *File) table(b *Built, s Step) (etl.Step, error) {
+	db, err := f.db(b, s.Connection)
+	if err != nil {
+		return nil, err
+	}
+	mode := sqlio.Insert
+	if s.Mode != "" {
+		if mode, err = sqlio.ParseMode(s.Mode); err != nil {
+			return nil, err
+		}
+	}
+	t := &sqlio.Table{DB: db, Name: s.Table, Mode: mode, Version: s.Version, Truncate: s.Truncate, Copy: s.Copy,
+		CommitSize: s.CommitSize, Flag: s.Flag}
+	for _, k := range s.Keys {
+		t.Keys = append(t.Keys, sqlio.Key{Column: k})
+	}
+	for _, c := range s.Columns {
+		t.Columns = append(t.Columns, sqlio.Column{Name: c})
+	}
+	if len(s.Incremental) > 0 {
+		t.Checkpoint, err = f.checkpointOn(db, s.Incremental)
+	}
+	return t, err
+}
+
+// checkpoint finds the checkpoint of an incremental query: kept by the
+// pipeline's table step that names the same watermark.
+func (f *File) checkpoint(b *Built, fields []string) (*sqlio.Checkpoint, error) {
+	for _, s := range f.Steps {
+		if s.Type == "table" && slices.Equal(s.Incremental, fields) {
+			db, err := f.db(b, s.Connection)
+			if err != nil {
+				return nil, err
+			}
+			return f.checkpointOn(db, fields)
+		}
+	}
+	return nil, errors.New("an incremental query needs a table step with the same incremental fields, which keeps the checkpoint")
+}
+
+func (f *File) checkpointOn(db *sqldb.DB, fields []string) (*sqlio.Checkpoint, error) {
+	return &sqlio.Checkpoint{DB: db, Name: f.Name, Fields: fields}, nil
+}
+
+func fieldType(name string) (etl.Type, error) {
+	if name == "" {
+		return etl.Any, nil
+	}
+	return etl.ParseType(name)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

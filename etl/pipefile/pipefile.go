@@ -1,0 +1,149 @@
+package pipefile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// File is a parsed pipeline file.
+type File struct {
+	Name        string            `yaml:"name"`
+	Connections map[string]string `yaml:"connections"`
+	// REST is the base URL of the ArticleKit REST API, for the articles,
+	// validate and rest_writer steps.
+	REST  string `yaml:"rest"`
+	Steps []Step `yaml:"steps"`
+	// Hops join the steps; without any, each step reads the main output of
+	// the one before it.
+	Hops []Hop `yaml:"hops"`
+}
+
+// Hop joins two steps' ports (main when empty).
+type Hop struct {
+	From   string `yaml:"from"`
+	Port   string `yaml:"port"`
+	To     string `yaml:"to"`
+	ToPort string `yaml:"to_port"`
+}
+
+// Step is one step: its name, type, copies and type-specific settings.
+type Step struct {
+	Name   string `yaml:"name"`
+	Type   string `yaml:"type"`
+	Copies int    `yaml:"copies"`
+
+	// query
+	Connection  string   `yaml:"connection"`
+	SQL         string   `yaml:"sql"`
+	Incremental []string `yaml:"incremental"`
+	// table
+	Table      string   `yaml:"table"`
+	Mode       string   `yaml:"mode"`
+	Keys       []string `yaml:"keys"`
+	Columns    []string `yaml:"columns"`
+	Version    string   `yaml:"version"`
+	Truncate   bool     `yaml:"truncate"`
+	Copy       bool     `yaml:"copy"`
+	CommitSize int      `yaml:"commit_size"`
+	Flag       string   `yaml:"flag"`
+	// validate
+	MaxRejects  int64 `yaml:"max_rejects"`
+	Concurrency int   `yaml:"concurrency"`
+	// articles
+	Author string `yaml:"author"`
+	Tag    string `yaml:"tag"`
+	// filter
+	Where string `yaml:"where"`
+	// compute, constants
+	Fields []FieldSpec `yaml:"fields"`
+	Remove []string    `yaml:"remove"`
+	// select
+	Select      []Rename    `yaml:"select"`
+	Unspecified bool        `yaml:"unspecified"`
+	Retype      []FieldSpec `yaml:"retype"`
+	// map_values
+	Field   string            `yaml:"field"`
+	Target  string            `yaml:"target"`
+	Mapping map[string]string `yaml:"mapping"`
+	Default *string           `yaml:"default"`
+	// sort, unique
+	By     []string `yaml:"by"`
+	Unique bool     `yaml:"unique"`
+	// lookup
+	Lookup []Rename `yaml:"lookup_keys"`
+	Values []Rename `yaml:"values"`
+}
+
+// FieldSpec is a computed, constant or retyped field.
+type FieldSpec struct {
+	Name   string `yaml:"name"`
+	Rename string `yaml:"rename"`
+	Type   string `yaml:"type"`
+	Expr   string `yaml:"expr"`
+	Value  any    `yaml:"value"`
+	Layout string `yaml:"layout"`
+}
+
+// Rename pairs a field with a new name (or a lookup key with its lookup
+// field).
+type Rename struct {
+	Name string `yaml:"name"`
+	As   string `yaml:"as"`
+}
+
+// maxFileSize bounds what Parse reads.
+const maxFileSize = 4 << 20
+
+var reference = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Parse reads a pipeline file, replacing ${NAME} with lookup(NAME). Every
+// reference without a value, unknown key or malformed value is an error.
+func Parse(r io.Reader, lookup func(string) (string, bool)) (*File, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("pipefile: read: %w", err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("pipefile: larger than %d bytes", maxFileSize)
+	}
+	missing := map[string]bool{}
+	data = reference.ReplaceAllFunc(data, func(ref []byte) []byte {
+		name := string(ref[2 : len(ref)-1])
+		v, ok := lookup(name)
+		if !ok {
+			missing[name] = true
+		}
+		return []byte(v)
+	})
+	if len(missing) > 0 {
+		names := make([]string, 0, len(missing))
+		for n := range missing {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("pipefile: no value for %s", strings.Join(names, ", "))
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("pipefile: empty file")
+		}
+		return nil, fmt.Errorf("pipefile: %w", err)
+	}
+	if f.Name == "" {
+		return nil, errors.New("pipefile: the pipeline has no name")
+	}
+	if len(f.Steps) == 0 {
+		return nil, errors.New("pipefile: the pipeline has no steps")
+	}
+	return &f, nil
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/articlekit/articlekit/articles/sqldb"
+)
+
+func setup(t *testing.T) (dir string, db *sqldb.DB) {
+	t.Helper()
+	dir = t.TempDir()
+	db, err := sqldb.Open("sqlite://"+filepath.Join(dir, "data.db"), sqldb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, q := range []string{
+		"CREATE TABLE a (id INTEGER PRIMARY KEY, title TEXT, version INTEGER)",
+		"CREATE TABLE b (id INTEGER PRIMARY KEY, title TEXT, version INTEGER)",
+		"INSERT INTO a VALUES (1, 'one', 1), (2, 'two', 2), (3, 'three', 1)",
+		"INSERT INTO b VALUES (2, 'old', 1), (9, 'gone', 1)",
+	} {
+		if _, err := db.Write.DB.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, db
+}
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const syncFile = `name: sync
+connections: {data: "sqlite://${DIR}/data.db"}
+steps:
+  - {name: a, type: query, connection: data, sql: "SELECT id, title, version FROM a"}
+  - {name: b, type: query, connection: data, sql: "SELECT id, title, version FROM b"}
+  - {name: diff, type: diff, keys: [id], flag: flag}
+  - {name: apply, type: table, connection: data, table: b, mode: sync, keys: [id], flag: flag}
+hops:
+  - {from: b, to: diff, to_port: reference}
+  - {from: a, to: diff, to_port: compare}
+  - {from: diff, to: apply}
+`
+
+func count(t *testing.T, db *sqldb.DB, q string) string {
+	t.Helper()
+	var s string
+	if err := db.Read.DB.QueryRow(q).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestDiffDryRunThenRun(t *testing.T) {
+	dir, db := setup(t)
+	t.Setenv("DIR", dir)
+	path := writeFile(t, dir, "sync.yaml", syncFile)
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"diff", "--dry-run", path}, &out, &errs); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	if !strings.Contains(out.String(), "diff: 2 new, 1 changed, 1 deleted, 0 identical") {
+		t.Fatalf("dry run reported:\n%s", out.String())
+	}
+	b := "SELECT group_concat(id || ':' || title, ',') FROM (SELECT * FROM b ORDER BY id)"
+	if got := count(t, db, b); got != "2:old,9:gone" {
+		t.Fatalf("the dry run wrote: b = %s", got)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"run", path}, &out, &errs); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	if got := count(t, db, b); got != "1:one,2:two,3:three" {
+		t.Fatalf("after the run b = %s", got)
+	}
+	if !strings.Contains(out.String(), "apply") || !strings.Contains(out.String(), "run ") {
+		t.Fatalf("no summary:\n%s", out.String())
+	}
+}
+
+func TestFailures(t *testing.T) {
+	dir, _ := setup(t)
+	t.Setenv("DIR", dir)
+	tests := []struct {
+		name string
+		args []string
+		file string
+		code int
+		want string
+	}{
+		{"no arguments", []string{"run"}, "", 2, "usage"},
+		{"unknown command", []string{"explode", "x"}, "", 2, "usage"},
+		{"diff without dry run", []string{"diff"}, syncFile, 2, "only --dry-run"},
+		{"missing file", []string{"run", filepath.Join(dir, "nope.yaml")}, "", 1, "no such file"},
+		{"missing variable", []string{"validate"}, "name: x\nconnections: {d: \"${NOPE}\"}\nsteps: [{name: a, type: pass}]\n", 1, "no value for NOPE"},
+		{"unknown key", []string{"validate"}, "name: x\nstepz: []\n", 1, "field stepz not found"},
+		{"unknown step type", []string{"validate"}, "name: x\nsteps: [{name: a, type: teleport}]\n", 1, `unknown step type "teleport"`},
+		{"bad SQL", []string{"validate"}, "name: x\nconnections: {d: \"sqlite://${DIR}/data.db\"}\nsteps: [{name: a, type: query, connection: d, sql: \"SELEC nope\"}]\n", 1, `step "a"`},
+		{"bad expression", []string{"run"}, "name: x\nconnections: {d: \"sqlite://${DIR}/data.db\"}\nsteps:\n  - {name: a, type: query, connection: d, sql: \"SELECT id FROM a\"}\n  - {name: f, type: filter, where: \"id >\"}\n", 1, `step "f"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := tt.args
+			if tt.file != "" {
+				args = append(args, writeFile(t, dir, "p.yaml", tt.file))
+			}
+			var out, errs bytes.Buffer
+			if code := run(context.Background(), args, &out, &errs); code != tt.code || !strings.Contains(errs.String(), tt.want) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errs.String(), tt.code, tt.want)
+			}
+		})
+	}
+}
