@@ -147,4 +147,3 @@ func summarize(w io.Writer, res *etl.Result, built *pipefile.Built) {
 	}
 	fmt.Fprintf(w, "run %s of %s: %s\n", res.RunID, res.Pipeline, res.Duration.Round(time.Millisecond))
 }
-
