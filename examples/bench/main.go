@@ -41,9 +41,16 @@ type options struct {
 }
 
 func main() {
-	commands := []string{"rest", "graphql", "sync", "all"}
+	if len(os.Args) == 4 && os.Args[1] == "etl-load" {
+		if err := loadETL(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench etl-load:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	commands := []string{"rest", "graphql", "sync", "etl", "all"}
 	if len(os.Args) < 2 || !slices.Contains(commands, os.Args[1]) {
-		fmt.Fprintln(os.Stderr, "usage: bench rest|graphql|sync|all [-duration 10s] [-rounds 5] [-warmup 1s] [-concurrency 32] [-seed 1000] [-only name] [-changes 100000] [-rate 1000] [-paced 10s] [-cpuprofile file]")
+		fmt.Fprintln(os.Stderr, "usage: bench rest|graphql|sync|etl|all [-rows 1000000] [-duration 10s] [-rounds 5] [-warmup 1s] [-concurrency 32] [-seed 1000] [-only name] [-changes 100000] [-rate 1000] [-paced 10s] [-cpuprofile file]")
 		os.Exit(2)
 	}
 	var opts options
@@ -59,7 +66,17 @@ func main() {
 	fs.IntVar(&sopts.changes, "changes", 100_000, "sync: changes in the throughput run")
 	fs.IntVar(&sopts.rate, "rate", 1000, "sync: changes per second in the delay run")
 	fs.DurationVar(&sopts.paced, "paced", 10*time.Second, "sync: length of the delay run")
+	var eopts etlOptions
+	fs.IntVar(&eopts.rows, "rows", 1_000_000, "etl: article rows loaded")
+	eopts.pgURL = os.Getenv("ARTICLEKIT_TEST_POSTGRES_URL")
 	_ = fs.Parse(os.Args[2:])
+	if os.Args[1] == "etl" {
+		if err := runETL(eopts); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(os.Args[1], opts, sopts, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -114,7 +131,11 @@ func run(command string, opts options, sopts syncOptions, cpuProfile string) err
 	}
 	if command == "all" {
 		fmt.Println()
-		return runSync(sopts)
+		if err := runSync(sopts); err != nil {
+			return err
+		}
+		fmt.Println()
+		return runETL(etlOptions{rows: 1_000_000, pgURL: os.Getenv("ARTICLEKIT_TEST_POSTGRES_URL")})
 	}
 	return nil
 }
