@@ -77,7 +77,12 @@ func main() {
 		}
 		return
 	}
-	if err := run(os.Args[1], opts, sopts, *cpuProfile); err != nil {
+	err := run(os.Args[1], opts, sopts, *cpuProfile)
+	if err == nil && os.Args[1] == "all" {
+		fmt.Println()
+		err = runETL(eopts)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -131,11 +136,7 @@ func run(command string, opts options, sopts syncOptions, cpuProfile string) err
 	}
 	if command == "all" {
 		fmt.Println()
-		if err := runSync(sopts); err != nil {
-			return err
-		}
-		fmt.Println()
-		return runETL(etlOptions{rows: 1_000_000, pgURL: os.Getenv("ARTICLEKIT_TEST_POSTGRES_URL")})
+		return runSync(sopts)
 	}
 	return nil
 }
