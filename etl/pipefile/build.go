@@ -1,6 +1,7 @@
 package pipefile
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -171,7 +172,7 @@ func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
 	case "lookup":
 		l := etl.Lookup{}
 		for _, k := range s.Lookup {
-			l.Keys = append(l.Keys, etl.LookupKey{Field: k.Name, LookupField: cmpOr(k.As, k.Name)})
+			l.Keys = append(l.Keys, etl.LookupKey{Field: k.Name, LookupField: cmp.Or(k.As, k.Name)})
 		}
 		for _, v := range s.Values {
 			l.Values = append(l.Values, etl.LookupValue{LookupField: v.Name, Rename: v.As})
@@ -236,11 +237,4 @@ func fieldType(name string) (etl.Type, error) {
 		return etl.Any, nil
 	}
 	return etl.ParseType(name)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

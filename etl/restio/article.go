@@ -1,6 +1,7 @@
 package restio
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -18,20 +19,9 @@ type Fields struct {
 }
 
 func (f Fields) withDefaults() Fields {
-	def := func(s *string, d string) {
-		if *s == "" {
-			*s = d
-		}
-	}
-	def(&f.ID, "id")
-	def(&f.Title, "title")
-	def(&f.Content, "content")
-	def(&f.Author, "author")
-	def(&f.Tags, "tags")
-	def(&f.Version, "version")
-	def(&f.CreatedAt, "created_at")
-	def(&f.UpdatedAt, "updated_at")
-	return f
+	return Fields{ID: cmp.Or(f.ID, "id"), Title: cmp.Or(f.Title, "title"), Content: cmp.Or(f.Content, "content"),
+		Author: cmp.Or(f.Author, "author"), Tags: cmp.Or(f.Tags, "tags"), Version: cmp.Or(f.Version, "version"),
+		CreatedAt: cmp.Or(f.CreatedAt, "created_at"), UpdatedAt: cmp.Or(f.UpdatedAt, "updated_at")}
 }
 
 // ArticleSchema is the schema of the rows Articles emits.

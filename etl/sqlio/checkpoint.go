@@ -59,7 +59,7 @@ func (c *Checkpoint) Load(ctx context.Context) ([]any, error) {
 	}
 	var text string
 	err := c.DB.Write.DB.QueryRowContext(ctx, "SELECT watermark FROM "+quote(c.DB.Dialect, CheckpointTable)+
-		" WHERE name = "+c.param(1), c.Name).Scan(&text)
+		" WHERE name = "+param(c.DB.Dialect, 1), c.Name).Scan(&text)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -88,15 +88,8 @@ func (c *Checkpoint) Reset(ctx context.Context) error {
 	if err := c.ensure(ctx); err != nil {
 		return err
 	}
-	_, err := c.DB.Write.DB.ExecContext(ctx, "DELETE FROM "+quote(c.DB.Dialect, CheckpointTable)+" WHERE name = "+c.param(1), c.Name)
+	_, err := c.DB.Write.DB.ExecContext(ctx, "DELETE FROM "+quote(c.DB.Dialect, CheckpointTable)+" WHERE name = "+param(c.DB.Dialect, 1), c.Name)
 	return err
-}
-
-func (c *Checkpoint) param(n int) string {
-	if c.DB.Dialect == sqldb.Postgres {
-		return fmt.Sprintf("$%d", n)
-	}
-	return "?"
 }
 
 // save records the watermark of row in tx.
@@ -130,7 +123,7 @@ func (c *Checkpoint) saveStatement(row etl.Row, idx []int) (string, []any, error
 		upsert = " ON DUPLICATE KEY UPDATE watermark = VALUES(watermark), updated_at = VALUES(updated_at)"
 	}
 	query := "INSERT INTO " + quote(d, CheckpointTable) + " (name, watermark, updated_at) VALUES (" +
-		c.param(1) + ", " + c.param(2) + ", " + c.param(3) + ")" + upsert
+		param(c.DB.Dialect, 1) + ", " + param(c.DB.Dialect, 2) + ", " + param(c.DB.Dialect, 3) + ")" + upsert
 	return query, []any{c.Name, string(text), time.Now().UTC().Format(time.RFC3339Nano)}, nil
 }
 

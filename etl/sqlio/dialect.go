@@ -28,12 +28,15 @@ type placeholders struct {
 
 func (p *placeholders) next(b *strings.Builder) {
 	p.n++
-	if p.dialect == sqldb.Postgres {
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(p.n))
-		return
+	b.WriteString(param(p.dialect, p.n))
+}
+
+// param is the n-th (1-based) bind parameter in dialect d.
+func param(d sqldb.Dialect, n int) string {
+	if d == sqldb.Postgres {
+		return "$" + strconv.Itoa(n)
 	}
-	b.WriteByte('?')
+	return "?"
 }
 
 // maxParams is how many bind parameters one statement may carry.

@@ -1,6 +1,7 @@
 package sqlio
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -129,7 +130,7 @@ func (t *Table) plan(in *etl.Schema) (*tablePlan, error) {
 		var idx [2]int
 		op := strings.ToUpper(k.Op)
 		if op != "IS NULL" && op != "IS NOT NULL" {
-			field := cmpOr(k.Field, k.Column)
+			field := cmp.Or(k.Field, k.Column)
 			i, ok := in.Index(field)
 			if !ok {
 				return nil, fmt.Errorf("table: key %q: no field %q", k.Column, field)
@@ -161,7 +162,7 @@ func (t *Table) plan(in *etl.Schema) (*tablePlan, error) {
 		}
 	}
 	for i, c := range p.cols {
-		field := cmpOr(c.Field, c.Name)
+		field := cmp.Or(c.Field, c.Name)
 		j, ok := in.Index(field)
 		if !ok {
 			return nil, fmt.Errorf("table: column %q: %w", c.Name, &etl.MissingFieldsError{Fields: []string{fmt.Sprintf("%q", field)}, Have: in.Names()})
@@ -189,13 +190,6 @@ func (t *Table) plan(in *etl.Schema) (*tablePlan, error) {
 		p.markIdx = idx
 	}
 	return p, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Plan checks the columns and keys against the input.
@@ -306,11 +300,11 @@ func (w *writer) write(ctx context.Context, tx *sql.Tx, rows []etl.Row) error {
 		for _, r := range rows {
 			var err error
 			switch flag, _ := r[w.p.flagIdx].(string); flag {
-			case cmpOr(flags.Insert, etl.FlagNew):
+			case cmp.Or(flags.Insert, etl.FlagNew):
 				err = w.insert(ctx, tx, []etl.Row{r})
-			case cmpOr(flags.Update, etl.FlagChanged):
+			case cmp.Or(flags.Update, etl.FlagChanged):
 				err = w.update(ctx, tx, r)
-			case cmpOr(flags.Delete, etl.FlagDeleted):
+			case cmp.Or(flags.Delete, etl.FlagDeleted):
 				err = w.delete(ctx, tx, r)
 			}
 			if err != nil {
