@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,9 +23,10 @@ import (
 
 // etlOptions tune the ETL benchmark.
 type etlOptions struct {
-	rows  int
-	pgURL string
-	dir   string
+	rows       int
+	pgURL      string
+	dir        string
+	cpuProfile string // of the pipeline's run
 }
 
 const etlTable = `CREATE TABLE articles (id BIGINT PRIMARY KEY, title TEXT NOT NULL, content TEXT NOT NULL,
@@ -92,7 +94,7 @@ func runETL(o etlOptions) error {
 	if err != nil {
 		return err
 	}
-	child := exec.Command(self, "etl-load", srcURL, dstURL)
+	child := exec.Command(self, "etl-load", srcURL, dstURL, o.cpuProfile)
 	child.Stderr = os.Stderr
 	out, err := child.Output()
 	if err != nil {
@@ -111,8 +113,9 @@ func runETL(o etlOptions) error {
 	return nil
 }
 
-// loadETL is the child process: it runs the pipeline and prints its time.
-func loadETL(srcURL, dstURL string) error {
+// loadETL is the child process: it runs the pipeline and prints its time,
+// writing a CPU profile of the run to cpuProfile unless it is empty.
+func loadETL(srcURL, dstURL, cpuProfile string) error {
 	src, err := sqldb.Open(srcURL, sqldb.Options{})
 	if err != nil {
 		return err
@@ -126,6 +129,17 @@ func loadETL(srcURL, dstURL string) error {
 	p := etl.New("bench").
 		Then("read", &sqlio.Query{DB: src, SQL: "SELECT id, title, content, author, tags, created_at, updated_at, version FROM articles"}).
 		Then("write", &sqlio.Table{DB: dst, Name: "articles", Copy: true})
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := p.Run(context.Background())
 	if err != nil {
 		return err

@@ -41,8 +41,8 @@ type options struct {
 }
 
 func main() {
-	if len(os.Args) == 4 && os.Args[1] == "etl-load" {
-		if err := loadETL(os.Args[2], os.Args[3]); err != nil {
+	if len(os.Args) == 5 && os.Args[1] == "etl-load" {
+		if err := loadETL(os.Args[2], os.Args[3], os.Args[4]); err != nil {
 			fmt.Fprintln(os.Stderr, "bench etl-load:", err)
 			os.Exit(1)
 		}
@@ -70,6 +70,7 @@ func main() {
 	fs.IntVar(&eopts.rows, "rows", 1_000_000, "etl: article rows loaded")
 	eopts.pgURL = os.Getenv("ARTICLEKIT_TEST_POSTGRES_URL")
 	_ = fs.Parse(os.Args[2:])
+	eopts.cpuProfile = *cpuProfile
 	if os.Args[1] == "etl" {
 		if err := runETL(eopts); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
