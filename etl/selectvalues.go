@@ -3,6 +3,8 @@ package etl
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Select picks, renames, removes and retypes fields (Kettle's Select
@@ -11,8 +13,10 @@ type Select struct {
 	// Fields, when any, are the fields kept, in this order; a field may be
 	// picked twice under two names.
 	Fields []Pick
-	// Unspecified keeps the fields not picked too, after the picked ones.
-	Unspecified bool
+	// Unspecified keeps the fields not picked too, after the picked ones,
+	// in input order or, with UnspecifiedByName, in name order (Kettle's).
+	Unspecified       bool
+	UnspecifiedByName bool
 	// Remove drops fields.
 	Remove []string
 	// Retype renames fields and converts their values.
@@ -58,10 +62,17 @@ func (s Select) plan(in *Schema) (*selectPlan, error) {
 			fields, from, picked[p.Name] = append(fields, f), append(from, i), true
 		}
 		if s.Unspecified {
+			var rest []int
 			for i, f := range in.fields {
 				if !picked[f.Name] {
-					fields, from = append(fields, f), append(from, i)
+					rest = append(rest, i)
 				}
+			}
+			if s.UnspecifiedByName {
+				slices.SortStableFunc(rest, func(a, b int) int { return strings.Compare(in.fields[a].Name, in.fields[b].Name) })
+			}
+			for _, i := range rest {
+				fields, from = append(fields, in.fields[i]), append(from, i)
 			}
 		}
 	}

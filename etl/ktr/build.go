@@ -1,0 +1,508 @@
+package ktr
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/articlekit/articlekit/articles/sqldb"
+	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/restio"
+	"github.com/articlekit/articlekit/etl/sqlio"
+)
+
+// Options tune Build.
+type Options struct {
+	// Variables resolve ${NAME} references (see ResolveVariables).
+	Variables Variables
+	// Overrides replace connections' settings: KTR_CONNECTION_<NAME>_URL,
+	// _USER and _PASSWORD, usually from the environment (see
+	// Connection.DSN).
+	Overrides map[string]string
+	// HTTPClient sends the Rest steps' requests. Default: a client with a
+	// 30s timeout.
+	HTTPClient *http.Client
+	// Path is the file's path, for Kettle's Internal.Transformation.*
+	// variables.
+	Path string
+}
+
+// Built is a transformation made into a pipeline, with the database
+// connections it opened.
+type Built struct {
+	Pipeline *etl.Pipeline
+	// Diffs are the MergeRows steps, by name, for their counts.
+	Diffs map[string]*etl.Diff
+	dbs   map[string]*sqldb.DB
+}
+
+// Close closes the database connections.
+func (b *Built) Close() error {
+	var errs []error
+	for _, db := range b.dbs {
+		errs = append(errs, db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Build makes an ArticleKit pipeline of a transformation. A file with
+// unsupported steps fails with an *UnsupportedStepsError listing all of
+// them; settings ArticleKit cannot honour fail with an error naming the
+// step; nothing runs. Disabled hops are left out.
+func Build(t *Transformation, opts Options) (*Built, error) {
+	if err := t.Check(); err != nil {
+		return nil, err
+	}
+	vars := Variables{}
+	for k, v := range opts.Variables {
+		vars[k] = v
+	}
+	if opts.Path != "" {
+		dir, file := splitPath(opts.Path)
+		vars["Internal.Transformation.Filename.Directory"] = dir
+		vars["Internal.Transformation.Filename.Name"] = file
+		vars["Internal.Entry.Current.Directory"] = dir
+	}
+	vars["Internal.Transformation.Name"] = t.Name
+	b := &builder{t: t, opts: opts, vars: vars,
+		built: &Built{Pipeline: etl.New(t.Name), Diffs: map[string]*etl.Diff{}, dbs: map[string]*sqldb.DB{}}}
+	var errs []error
+	for _, s := range t.Steps {
+		step, err := b.step(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ktr: step %q (%s): %w", s.Name, s.Type, err))
+			continue
+		}
+		var o []etl.StepOption
+		if s.Distribute {
+			o = append(o, etl.Distribute())
+		}
+		if s.Copies > 1 {
+			if _, ok := step.(etl.Concurrent); !ok {
+				errs = append(errs, fmt.Errorf("ktr: step %q (%s): %d copies: this step runs as one", s.Name, s.Type, s.Copies))
+				continue
+			}
+			o = append(o, etl.Copies(s.Copies))
+		}
+		b.built.Pipeline.Add(s.Name, step, o...)
+	}
+	if len(errs) > 0 {
+		_ = b.built.Close()
+		return nil, errors.Join(errs...)
+	}
+	for _, h := range t.Hops {
+		if h.Enabled {
+			b.built.Pipeline.Connect(b.hop(h))
+		}
+	}
+	return b.built, nil
+}
+
+func splitPath(p string) (dir, file string) {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return ".", p
+	}
+	return p[:i], p[i+1:]
+}
+
+type builder struct {
+	t     *Transformation
+	opts  Options
+	vars  Variables
+	built *Built
+	metas map[string]any
+}
+
+// hop maps a Kettle hop to ports: a filter's targets, a lookup's lookup
+// step, a merge's reference and compare steps.
+func (b *builder) hop(h Hop) etl.Hop {
+	hop := etl.Hop{From: h.From, To: h.To}
+	switch m := b.metas[h.From].(type) {
+	case *FilterRowsMeta:
+		if h.To == m.SendFalseTo && m.SendFalseTo != "" {
+			hop.FromPort = etl.Unmatched
+		}
+	}
+	switch m := b.metas[h.To].(type) {
+	case *StreamLookupMeta:
+		if h.From == m.From {
+			hop.ToPort = etl.LookupPort
+		}
+	case *MergeRowsMeta:
+		switch h.From {
+		case m.Reference:
+			hop.ToPort = etl.ReferencePort
+		case m.Compare:
+			hop.ToPort = etl.ComparePort
+		}
+	}
+	return hop
+}
+
+func (b *builder) step(s Step) (etl.Step, error) {
+	meta, err := s.Decode()
+	if err != nil {
+		return nil, err
+	}
+	if b.metas == nil {
+		b.metas = map[string]any{}
+	}
+	b.metas[s.Name] = meta
+	switch m := meta.(type) {
+	case *DummyMeta:
+		return etl.Pass{}, nil
+	case *TableInputMeta:
+		return b.tableInput(m)
+	case *TableOutputMeta:
+		return b.tableOutput(m)
+	case *InsertUpdateMeta:
+		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Merge, m.Keys, m.Values)
+		if err == nil && m.UpdateBypassed {
+			for i := range t.Columns {
+				t.Columns[i].Keep = true
+			}
+		}
+		return t, err
+	case *UpdateMeta:
+		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Update, m.Keys, m.Values)
+		if err == nil {
+			t.IgnoreMissing = bool(m.ErrorIgnored)
+		}
+		return t, err
+	case *DeleteMeta:
+		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Delete, m.Keys, nil)
+		if err == nil {
+			t.IgnoreMissing = true // Kettle's Delete deletes what matches, if anything
+		}
+		return t, err
+	case *SynchronizeAfterMergeMeta:
+		if m.TableNameInField {
+			return nil, errors.New("a table name taken from a field is not supported")
+		}
+		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Sync, m.Keys, m.Values)
+		if err == nil {
+			t.Flag = m.OperationOrderField
+			t.Flags = sqlio.Flags{Insert: m.OrderInsert, Update: m.OrderUpdate, Delete: m.OrderDelete}
+			t.IgnoreMissing = !bool(m.PerformLookup)
+		}
+		return t, err
+	case *MergeRowsMeta:
+		d := &etl.Diff{Keys: m.Keys, Values: m.Values, Flag: m.FlagField}
+		b.built.Diffs[s.Name] = d
+		return d, nil
+	case *SelectValuesMeta:
+		return selectValues(m)
+	case *FilterRowsMeta:
+		return etl.Filter{Where: condition{m.Condition}}, nil
+	case *ConstantMeta:
+		return constants(m.Fields, b.vars)
+	case *ValueMapperMeta:
+		return valueMapper(m), nil
+	case *CalculatorMeta:
+		return calculator(m, b.vars)
+	case *SortRowsMeta:
+		sort := etl.Sort{Unique: bool(m.Unique)}
+		for _, f := range m.Fields {
+			sort.Keys = append(sort.Keys, etl.SortKey{Field: f.Name, Descending: !bool(f.Ascending), IgnoreCase: !bool(f.CaseSensitive)})
+		}
+		return sort, nil
+	case *StreamLookupMeta:
+		return streamLookup(m)
+	case *DataGridMeta:
+		return dataGrid(m)
+	case *RowGeneratorMeta:
+		return b.rowGenerator(m)
+	case *RestMeta:
+		return b.rest(m)
+	}
+	return nil, fmt.Errorf("%w: %s", ErrUnsupportedStep, s.Type)
+}
+
+// db opens the named connection once.
+func (b *builder) db(name string) (*sqldb.DB, error) {
+	if db, ok := b.built.dbs[name]; ok {
+		return db, nil
+	}
+	for _, c := range b.t.Connections {
+		if c.Name != name {
+			continue
+		}
+		dsn, err := c.DSN(b.vars, b.opts.Overrides)
+		if err != nil {
+			return nil, err
+		}
+		db, err := sqldb.Open(dsn, sqldb.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("connection %q: %w", name, err)
+		}
+		b.built.dbs[name] = db
+		return db, nil
+	}
+	return nil, fmt.Errorf("no connection %q in the file", name)
+}
+
+// number reads a count that may hold a variable; empty is 0.
+func (b *builder) number(what, text string) (int64, error) {
+	text = strings.TrimSpace(b.vars.Expand(text))
+	if text == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s %q is not a count", what, text)
+	}
+	return n, nil
+}
+
+func (b *builder) tableInput(m *TableInputMeta) (etl.Step, error) {
+	if m.ExecuteEachRow || m.Lookup != "" {
+		return nil, errors.New("queries run for each row of another step are not supported")
+	}
+	db, err := b.db(m.Connection)
+	if err != nil {
+		return nil, err
+	}
+	query := m.SQL
+	if m.VariablesActive {
+		if missing := b.vars.Missing(query); len(missing) > 0 {
+			return nil, fmt.Errorf("no value for variables %s", strings.Join(missing, ", "))
+		}
+		query = b.vars.Expand(query)
+	}
+	limit, err := b.number("limit", m.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if limit > 0 {
+		query = "SELECT * FROM (\n" + strings.TrimRight(strings.TrimSpace(query), ";") + "\n) q LIMIT " + strconv.FormatInt(limit, 10)
+	}
+	return &sqlio.Query{DB: db, SQL: query}, nil
+}
+
+func (b *builder) qualified(schema, table string) string {
+	table = b.vars.Expand(table)
+	if schema = b.vars.Expand(schema); schema != "" {
+		return schema + "." + table
+	}
+	return table
+}
+
+func (b *builder) tableOutput(m *TableOutputMeta) (etl.Step, error) {
+	switch {
+	case bool(m.TableNameInField):
+		return nil, errors.New("a table name taken from a field is not supported")
+	case bool(m.IgnoreErrors):
+		return nil, errors.New("ignoring insert errors is not supported")
+	case bool(m.ReturnKeys):
+		return nil, errors.New("returning generated keys is not supported")
+	}
+	db, err := b.db(m.Connection)
+	if err != nil {
+		return nil, err
+	}
+	commit, err := b.number("commit size", m.CommitSize)
+	if err != nil {
+		return nil, err
+	}
+	t := &sqlio.Table{DB: db, Name: b.qualified(m.Schema, m.Table), Mode: sqlio.Insert, Truncate: bool(m.Truncate), CommitSize: int(commit)}
+	if m.SpecifyFields {
+		for _, f := range m.Fields {
+			t.Columns = append(t.Columns, sqlio.Column{Name: f.Column, Field: f.Stream})
+		}
+	}
+	return t, nil
+}
+
+// table builds the sink of the steps that find rows by keys. The key
+// columns compared with = are written on insert too, as Kettle does.
+func (b *builder) table(conn, schema, table, commitSize string, mode sqlio.Mode, keys []KeyField, values []ValueField) (*sqlio.Table, error) {
+	db, err := b.db(conn)
+	if err != nil {
+		return nil, err
+	}
+	commit, err := b.number("commit size", commitSize)
+	if err != nil {
+		return nil, err
+	}
+	t := &sqlio.Table{DB: db, Name: b.qualified(schema, table), Mode: mode, CommitSize: int(commit)}
+	written := map[string]bool{}
+	for _, v := range values {
+		t.Columns = append(t.Columns, sqlio.Column{Name: v.Name, Field: v.Rename, Keep: !bool(v.Update)})
+		written[v.Name] = true
+	}
+	for _, k := range keys {
+		t.Keys = append(t.Keys, sqlio.Key{Column: k.Field, Op: k.Condition, Field: k.Name, Field2: k.Name2})
+		if k.Condition == "=" && !written[k.Field] && mode != sqlio.Delete {
+			t.Columns = append(t.Columns, sqlio.Column{Name: k.Field, Field: k.Name, Keep: true})
+			written[k.Field] = true
+		}
+	}
+	if mode == sqlio.Delete {
+		t.Columns = nil
+	}
+	return t, nil
+}
+
+func selectValues(m *SelectValuesMeta) (etl.Step, error) {
+	s := etl.Select{Unspecified: bool(m.SelectUnspecified), UnspecifiedByName: true, Remove: m.Remove}
+	for _, f := range m.Fields {
+		s.Fields = append(s.Fields, etl.Pick{Name: f.Name, Rename: f.Rename})
+	}
+	for _, mt := range m.Meta {
+		typ, err := fieldType(mt.Type)
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", mt.Name, err)
+		}
+		layout, err := goLayout(mt.ConversionMask)
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", mt.Name, err)
+		}
+		s.Retype = append(s.Retype, etl.Retype{Name: mt.Name, Rename: mt.Rename, Type: typ, Layout: layout})
+	}
+	return s, nil
+}
+
+func constants(fields []ConstantField, vars Variables) (etl.Constants, error) {
+	var c etl.Constants
+	for _, f := range fields {
+		typ, err := fieldType(f.Type)
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", f.Name, err)
+		}
+		v, err := parseValue(vars.Expand(f.Value), f.Type, f.Format, f.Decimal, f.Group, bool(f.SetEmptyString))
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", f.Name, err)
+		}
+		c = append(c, etl.Constant{Name: f.Name, Type: typ, Value: v})
+	}
+	return c, nil
+}
+
+func valueMapper(m *ValueMapperMeta) etl.Step {
+	mv := etl.MapValues{Field: m.FieldToUse, Target: m.TargetField, Mapping: map[string]string{}}
+	for _, mp := range m.Mappings {
+		if mp.Source == "" {
+			target := mp.Target
+			mv.Null = &target
+			continue
+		}
+		mv.Mapping[mp.Source] = mp.Target
+	}
+	if m.NonMatchDefault != "" {
+		def := m.NonMatchDefault
+		mv.Default = &def
+	}
+	return mv
+}
+
+func streamLookup(m *StreamLookupMeta) (etl.Step, error) {
+	l := etl.Lookup{}
+	for _, k := range m.Keys {
+		l.Keys = append(l.Keys, etl.LookupKey{Field: k.Name, LookupField: k.Field})
+	}
+	for _, v := range m.Values {
+		def, err := parseValue(v.Default, v.Type, "", "", "", false)
+		if err != nil {
+			return nil, fmt.Errorf("value %q: default: %w", v.Name, err)
+		}
+		l.Values = append(l.Values, etl.LookupValue{LookupField: v.Name, Rename: v.Rename, Default: def})
+	}
+	return l, nil
+}
+
+func dataGrid(m *DataGridMeta) (etl.Step, error) {
+	fields := make([]etl.Field, len(m.Fields))
+	for i, f := range m.Fields {
+		typ, err := fieldType(f.Type)
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", f.Name, err)
+		}
+		fields[i] = etl.Field{Name: f.Name, Type: typ}
+	}
+	schema, err := etl.NewSchema(fields...)
+	if err != nil {
+		return nil, err
+	}
+	rows := etl.Rows{Schema: schema}
+	for n, line := range m.Rows {
+		row := make(etl.Row, len(fields))
+		for i, f := range m.Fields {
+			item := ""
+			if i < len(line) {
+				item = line[i]
+			}
+			if f.NullIf != "" && item == f.NullIf {
+				continue
+			}
+			if row[i], err = parseValue(item, f.Type, f.Format, f.Decimal, f.Group, bool(f.SetEmptyString)); err != nil {
+				return nil, fmt.Errorf("line %d, field %q: %w", n+1, f.Name, err)
+			}
+		}
+		rows.Rows = append(rows.Rows, row)
+	}
+	return rows, nil
+}
+
+func (b *builder) rowGenerator(m *RowGeneratorMeta) (etl.Step, error) {
+	if m.RowTimeField != "" || m.LastTimeField != "" {
+		return nil, errors.New("row time fields are not supported")
+	}
+	consts, err := constants(m.Fields, b.vars)
+	if err != nil {
+		return nil, err
+	}
+	fields := make([]etl.Field, len(consts))
+	row := make(etl.Row, len(consts))
+	for i, c := range consts {
+		fields[i], row[i] = etl.Field{Name: c.Name, Type: c.Type}, c.Value
+	}
+	schema, err := etl.NewSchema(fields...)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := b.number("limit", m.Limit)
+	if err != nil {
+		return nil, err
+	}
+	interval, err := b.number("interval", m.IntervalInMs)
+	if err != nil {
+		return nil, err
+	}
+	rows := etl.Rows{Schema: schema, Rows: []etl.Row{row}, Times: limit, Forever: bool(m.NeverEnding),
+		Interval: time.Duration(interval) * time.Millisecond}
+	if limit == 0 && !rows.Forever {
+		rows.Rows = nil
+	}
+	return rows, nil
+}
+
+func (b *builder) rest(m *RestMeta) (etl.Step, error) {
+	switch {
+	case m.HTTPLogin != "" || m.ProxyHost != "" || m.TrustStoreFile != "":
+		return nil, errors.New("authentication, proxies and trust stores are not supported")
+	case len(m.MatrixParameters) > 0:
+		return nil, errors.New("matrix parameters are not supported")
+	}
+	contentType := map[string]string{"JSON": "application/json", "XML": "application/xml",
+		"TEXT PLAIN": "text/plain", "TEXT XML": "text/xml", "FORM URLENCODED": "application/x-www-form-urlencoded"}[strings.ToUpper(m.ApplicationType)]
+	r := &restio.Request{Client: b.opts.HTTPClient, URL: b.vars.Expand(m.URL), Method: m.Method, BodyField: m.BodyField,
+		ContentType: contentType, BodyResult: m.ResultName, StatusResult: m.ResultCode, TimeResult: m.ResultResponseTime,
+		HeaderResult: m.ResultResponseHeader}
+	if m.URLInField {
+		r.URL, r.URLField = "", m.URLField
+	}
+	if m.DynamicMethod {
+		r.MethodField = m.MethodFieldName
+	}
+	for _, h := range m.Headers {
+		r.Headers = append(r.Headers, restio.Param{Field: h.Field, Name: h.Name})
+	}
+	for _, p := range m.Parameters {
+		r.Query = append(r.Query, restio.Param{Field: p.Field, Name: p.Name})
+	}
+	return r, nil
+}
