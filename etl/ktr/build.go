@@ -28,6 +28,9 @@ type Options struct {
 	// Path is the file's path, for Kettle's Internal.Transformation.*
 	// variables.
 	Path string
+	// DryRun makes the database output steps pass their rows on without
+	// writing them: a MergeRows step then reports what a run would change.
+	DryRun bool
 }
 
 // Built is a transformation made into a pipeline, with the database
@@ -75,6 +78,9 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("ktr: step %q (%s): %w", s.Name, s.Type, err))
 			continue
+		}
+		if _, writes := step.(*sqlio.Table); writes && opts.DryRun {
+			step = etl.Pass{}
 		}
 		var o []etl.StepOption
 		if s.Distribute {

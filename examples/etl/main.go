@@ -1,11 +1,15 @@
-// Command etl runs an ArticleKit pipeline file (YAML) or checks it.
+// Command etl runs a pipeline file, ArticleKit's YAML or a Pentaho Kettle
+// transformation (.ktr), or checks it.
 //
-//	etl run      pipeline.yaml   run it: a progress bar on a terminal, logs otherwise
-//	etl validate pipeline.yaml   parse and plan it, moving no row
-//	etl diff --dry-run pipeline.yaml
-//	                             run it without writing: report what its diff steps would change
+//	etl run      FILE   run it: a progress bar on a terminal, logs otherwise
+//	etl validate FILE   parse and plan it, moving no row
+//	etl diff --dry-run FILE
+//	                    run it without writing: report what its diff (MergeRows) steps would change
 //
-// ${NAME} references in the file take their values from the environment.
+// ${NAME} references in the file take their values from the environment
+// and, for a .ktr file, from -params FILE (NAME=value lines) and the
+// file's parameter defaults. A .ktr file's connections are replaced by
+// KTR_CONNECTION_<NAME>_URL (or _USER, _PASSWORD) variables.
 // It exits with status 1 when the run fails, 2 on a usage error, and
 // prints a summary of every step's rows at the end.
 package main
@@ -17,6 +21,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -26,10 +33,11 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/ktr"
 	"github.com/articlekit/articlekit/etl/pipefile"
 )
 
-const usage = `usage: etl run FILE | etl validate FILE | etl diff --dry-run FILE`
+const usage = `usage: etl run|validate [-params FILE] FILE | etl diff --dry-run [-params FILE] FILE`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -47,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	dryRun := flags.Bool("dry-run", false, "write nothing (diff)")
+	params := flags.String("params", "", "a .ktr file's parameters: NAME=value lines")
 	if err := flags.Parse(args[1:]); err != nil || flags.NArg() != 1 {
 		fmt.Fprintln(stderr, usage)
 		return 2
@@ -59,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
-	built, err := load(flags.Arg(0), cmd == "diff")
+	built, err := load(flags.Arg(0), *params, cmd == "diff")
 	if err != nil {
 		fmt.Fprintln(stderr, "etl:", err)
 		return 1
@@ -103,7 +112,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func load(path string, dryRun bool) (*pipefile.Built, error) {
+// job is a built pipeline, from either kind of file.
+type job struct {
+	Pipeline *etl.Pipeline
+	Diffs    map[string]*etl.Diff
+	Close    func() error
+}
+
+func load(path, params string, dryRun bool) (*job, error) {
+	if strings.EqualFold(filepath.Ext(path), ".ktr") {
+		return loadKTR(path, params, dryRun)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -113,7 +132,36 @@ func load(path string, dryRun bool) (*pipefile.Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	return file.Build(dryRun)
+	b, err := file.Build(dryRun)
+	if err != nil {
+		return nil, err
+	}
+	return &job{Pipeline: b.Pipeline, Diffs: b.Diffs, Close: b.Close}, nil
+}
+
+func loadKTR(path, params string, dryRun bool) (*job, error) {
+	t, err := ktr.ParseFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var paramsFile io.Reader
+	if params != "" {
+		f, err := os.Open(params)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		paramsFile = f
+	}
+	vars, err := ktr.ResolveVariables(t, os.Environ(), paramsFile)
+	if err != nil {
+		return nil, err
+	}
+	b, err := ktr.Build(t, ktr.Options{Variables: vars, Overrides: vars, Path: path, DryRun: dryRun})
+	if err != nil {
+		return nil, err
+	}
+	return &job{Pipeline: b.Pipeline, Diffs: b.Diffs, Close: b.Close}, nil
 }
 
 // sourceRows counts the rows the pipeline's sources have emitted.
@@ -131,7 +179,7 @@ func sourceRows(steps []etl.StepStats, p *etl.Pipeline) int64 {
 	return n
 }
 
-func summarize(w io.Writer, res *etl.Result, built *pipefile.Built) {
+func summarize(w io.Writer, res *etl.Result, built *job) {
 	if res == nil {
 		return
 	}
@@ -141,8 +189,13 @@ func summarize(w io.Writer, res *etl.Result, built *pipefile.Built) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", s.Name, s.Read, s.Written, s.Rejected)
 	}
 	_ = tw.Flush()
-	for name, d := range built.Diffs {
-		c := d.Counts()
+	names := make([]string, 0, len(built.Diffs))
+	for name := range built.Diffs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		c := built.Diffs[name].Counts()
 		fmt.Fprintf(w, "%s: %d new, %d changed, %d deleted, %d identical\n", name, c.New, c.Changed, c.Deleted, c.Identical)
 	}
 	fmt.Fprintf(w, "run %s of %s: %s\n", res.RunID, res.Pipeline, res.Duration.Round(time.Millisecond))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -121,5 +122,25 @@ func TestFailures(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errs.String(), tt.code, tt.want)
 			}
 		})
+	}
+}
+
+// Kettle files run natively; one with unsupported steps fails up front,
+// naming them.
+func TestKettleFiles(t *testing.T) {
+	samples := filepath.Join("..", "..", "etl", "ktr", "testdata")
+	var out, errs bytes.Buffer
+	calc := filepath.Join(samples, "Calculator - Substract constant value one from a number.ktr")
+	if code := run(context.Background(), []string{"run", calc}, &out, &errs); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	if !regexp.MustCompile(`Calculator\s+10\s+10\s+0`).MatchString(out.String()) {
+		t.Fatalf("summary:\n%s", out.String())
+	}
+	out.Reset()
+	errs.Reset()
+	code := run(context.Background(), []string{"validate", filepath.Join(samples, "Table Output - Tablename in field.ktr")}, &out, &errs)
+	if code != 1 || !strings.Contains(errs.String(), `"Execute SQL script" (ExecSQL)`) {
+		t.Fatalf("exit %d, stderr %q", code, errs.String())
 	}
 }
