@@ -98,10 +98,49 @@ func EnsureTopics(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("kafkasync: create topics on %v: %w", cfg.Brokers, err)
 	}
+	names := make([]string, 0, len(topics))
 	for topic, err := range resp.Errors {
 		if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
 			return fmt.Errorf("kafkasync: create topic %s: %w", topic, err)
 		}
+		names = append(names, topic)
 	}
-	return nil
+	return awaitLeaders(ctx, client, names)
+}
+
+// awaitLeaders waits until every partition of topics has a leader: a new
+// topic's first writes would otherwise meet "not leader" errors and
+// retries, which can outlast a publish's deadline and publish twice.
+func awaitLeaders(ctx context.Context, client *kafka.Client, topics []string) error {
+	for {
+		meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+		if err == nil && led(meta, len(topics)) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = errors.New("partitions without a leader")
+			}
+			return fmt.Errorf("kafkasync: topics %v not ready: %w", topics, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func led(meta *kafka.MetadataResponse, topics int) bool {
+	if len(meta.Topics) != topics {
+		return false
+	}
+	for _, t := range meta.Topics {
+		if t.Error != nil || len(t.Partitions) == 0 {
+			return false
+		}
+		for _, p := range t.Partitions {
+			if p.Error != nil || p.Leader.Host == "" {
+				return false
+			}
+		}
+	}
+	return true
 }
