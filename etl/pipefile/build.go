@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/fileio"
 	"github.com/articlekit/articlekit/etl/restio"
 	"github.com/articlekit/articlekit/etl/sqlio"
 	"github.com/articlekit/articlekit/restapi/client"
@@ -19,7 +22,9 @@ type Built struct {
 	Pipeline *etl.Pipeline
 	// Diffs are the pipeline's diff steps, by name, for their counts.
 	Diffs map[string]*etl.Diff
-	dbs   map[string]*sqldb.DB
+	// Schedule is when the file says the pipeline runs.
+	Schedule etl.Schedule
+	dbs      map[string]*sqldb.DB
 }
 
 // Close closes the connections.
@@ -35,7 +40,11 @@ func (b *Built) Close() error {
 // dryRun, the steps that write (table, rest_writer) pass their rows on
 // without writing them: a diff then reports what a run would change.
 func (f *File) Build(dryRun bool) (*Built, error) {
-	b := &Built{Pipeline: etl.New(f.Name), Diffs: map[string]*etl.Diff{}, dbs: map[string]*sqldb.DB{}}
+	schedule, err := f.Scheduled()
+	if err != nil {
+		return nil, err
+	}
+	b := &Built{Pipeline: etl.New(f.Name), Diffs: map[string]*etl.Diff{}, dbs: map[string]*sqldb.DB{}, Schedule: schedule}
 	var rest *client.Client
 	for i, s := range f.Steps {
 		step, err := f.step(b, s, &rest)
@@ -184,6 +193,23 @@ func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
 		return d, nil
 	case "pass":
 		return etl.Pass{}, nil
+	case "file_input", "file_output":
+		format, err := fileFormat(s.Format)
+		if err != nil {
+			return nil, err
+		}
+		if s.Type == "file_input" {
+			src := &fileio.Source{Path: s.Path, Format: format}
+			for _, fs := range s.Fields {
+				t, err := fieldType(fs.Type)
+				if err != nil {
+					return nil, err
+				}
+				src.Fields = append(src.Fields, etl.Field{Name: fs.Name, Type: t})
+			}
+			return src, nil
+		}
+		return &fileio.Sink{Path: s.Path, Format: format}, nil
 	}
 	return nil, fmt.Errorf("unknown step type %q", s.Type)
 }
@@ -230,6 +256,35 @@ func (f *File) checkpoint(b *Built, fields []string) (*sqlio.Checkpoint, error) 
 
 func (f *File) checkpointOn(db *sqldb.DB, fields []string) (*sqlio.Checkpoint, error) {
 	return &sqlio.Checkpoint{DB: db, Name: f.Name, Fields: fields}, nil
+}
+
+func fileFormat(name string) (fileio.Format, error) {
+	switch strings.ToLower(name) {
+	case "csv", "":
+		return fileio.CSV, nil
+	case "jsonl", "json lines", "ndjson":
+		return fileio.JSONL, nil
+	}
+	return 0, fmt.Errorf("unknown file format %q (want csv or jsonl)", name)
+}
+
+// Scheduled returns the file's schedule.
+func (f *File) Scheduled() (etl.Schedule, error) {
+	s := etl.Schedule{Cron: f.Schedule.Cron, Continuous: f.Schedule.Continuous}
+	for _, d := range []struct {
+		text string
+		dst  *time.Duration
+	}{{f.Schedule.Every, &s.Every}, {f.Schedule.Pause, &s.Pause}} {
+		if d.text == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.text)
+		if err != nil {
+			return s, fmt.Errorf("pipefile: schedule: %w", err)
+		}
+		*d.dst = v
+	}
+	return s, s.Validate()
 }
 
 func fieldType(name string) (etl.Type, error) {

@@ -23,6 +23,17 @@ type File struct {
 	// Hops join the steps; without any, each step reads the main output of
 	// the one before it.
 	Hops []Hop `yaml:"hops"`
+	// Schedule says when the pipeline runs; once when absent.
+	Schedule ScheduleSpec `yaml:"schedule"`
+}
+
+// ScheduleSpec is a pipeline's schedule: one of every (a Go duration such
+// as 5m), cron (five fields or @hourly), or continuous (with a pause).
+type ScheduleSpec struct {
+	Every      string `yaml:"every"`
+	Cron       string `yaml:"cron"`
+	Continuous bool   `yaml:"continuous"`
+	Pause      string `yaml:"pause"`
 }
 
 // Hop joins two steps' ports (main when empty).
@@ -56,6 +67,9 @@ type Step struct {
 	// validate
 	MaxRejects  int64 `yaml:"max_rejects"`
 	Concurrency int   `yaml:"concurrency"`
+	// file_input, file_output
+	Path   string `yaml:"path"`
+	Format string `yaml:"format"`
 	// articles
 	Author string `yaml:"author"`
 	Tag    string `yaml:"tag"`

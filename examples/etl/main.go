@@ -83,6 +83,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: valid (%d steps, %d hops)\n", p.Name(), len(p.Steps()), len(p.Hops()))
 		return 0
 	}
+	if built.Schedule != (etl.Schedule{}) && cmd == "run" {
+		// A scheduled pipeline runs until interrupted, logging each run.
+		log, err := zap.NewProduction()
+		if err != nil {
+			fmt.Fprintln(stderr, "etl:", err)
+			return 1
+		}
+		defer log.Sync() //nolint:errcheck // nothing to do about it at exit
+		if err := etl.RunScheduled(ctx, p, built.Schedule, log); err != nil {
+			fmt.Fprintln(stderr, "etl:", err)
+			return 1
+		}
+		return 0
+	}
 	opts := []etl.RunOption{}
 	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
 		bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionShowCount(),
@@ -116,6 +130,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type job struct {
 	Pipeline *etl.Pipeline
 	Diffs    map[string]*etl.Diff
+	Schedule etl.Schedule
 	Close    func() error
 }
 
@@ -136,7 +151,7 @@ func load(path, params string, dryRun bool) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &job{Pipeline: b.Pipeline, Diffs: b.Diffs, Close: b.Close}, nil
+	return &job{Pipeline: b.Pipeline, Diffs: b.Diffs, Schedule: b.Schedule, Close: b.Close}, nil
 }
 
 func loadKTR(path, params string, dryRun bool) (*job, error) {

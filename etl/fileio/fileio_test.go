@@ -1,0 +1,129 @@
+package fileio_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/fileio"
+)
+
+var schema = etl.MustSchema(
+	etl.Field{Name: "id", Type: etl.Integer}, etl.Field{Name: "title", Type: etl.String},
+	etl.Field{Name: "score", Type: etl.Number}, etl.Field{Name: "at", Type: etl.Time},
+)
+
+var at = time.Date(2026, 11, 26, 5, 0, 0, 0, time.UTC)
+
+func source() etl.Rows {
+	return etl.Rows{Schema: schema, Rows: []etl.Row{
+		{int64(1), `quote " comma, newline` + "\n" + `é`, 1.5, at},
+		{int64(2), "", nil, nil},
+	}}
+}
+
+// Rows written to a file and read back are the same rows.
+func TestRoundTrip(t *testing.T) {
+	for _, f := range []struct {
+		name   string
+		format fileio.Format
+	}{{"csv", fileio.CSV}, {"jsonl", fileio.JSONL}} {
+		t.Run(f.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "rows."+f.name)
+			if _, err := etl.New("write").Then("rows", source()).Then("file", &fileio.Sink{Path: path, Format: f.format}).Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			out := &etl.Collector{}
+			src := &fileio.Source{Path: path, Format: f.format, Fields: schema.Fields()}
+			if _, err := etl.New("read").Then("file", src).Then("out", out).Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := out.Rows(), source().Rows; !reflect.DeepEqual(got, want) {
+				t.Fatalf("got  %#v\nwant %#v", got, want)
+			}
+		})
+	}
+}
+
+func TestSourceErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, text string
+		format     fileio.Format
+		fields     []etl.Field
+		want       string
+	}{
+		{"ragged csv", "a,b\n1\n", fileio.CSV, nil, "wrong number of fields"},
+		{"bad integer", "a\nx\n", fileio.CSV, []etl.Field{{Name: "a", Type: etl.Integer}}, `line 2: field "a"`},
+		{"not json", "{\"a\":1}\n{nope\n", fileio.JSONL, nil, "line 2"},
+		{"first line not an object", "[1]\n", fileio.JSONL, nil, "not a JSON object"},
+		{"empty csv", "", fileio.CSV, nil, "header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-"))
+			if err := os.WriteFile(path, []byte(tt.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := etl.New("read").Then("file", &fileio.Source{Path: path, Format: tt.format, Fields: tt.fields}).
+				Then("out", &etl.Collector{}).Run(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// A failed run leaves the file it would have replaced as it was.
+func TestSinkIsAtomic(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.csv")
+	if err := os.WriteFile(path, []byte("before\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	boom := etl.Compute{Fields: []etl.Computed{{Name: "x", Value: etl.Func{Fields: []string{"id"}, Fn: func(a []any) (any, error) {
+		if a[0] == int64(2) {
+			return nil, errors.New("boom")
+		}
+		return nil, nil
+	}}}}}
+	_, err := etl.New("fail").Then("rows", source()).Then("boom", boom).Then("file", &fileio.Sink{Path: path}).Run(context.Background(), etl.WithBatchSize(1))
+	if err == nil {
+		t.Fatal("the run succeeded")
+	}
+	if data, _ := os.ReadFile(path); string(data) != "before\n" {
+		t.Fatalf("file = %q", data)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Fatalf("left behind: %v", entries)
+	}
+}
+
+func FuzzSource(f *testing.F) {
+	for _, seed := range []string{"a,b\n1,2\n", "{\"a\":1,\"b\":{\"c\":[1]}}\n{\"a\":1e400}\n", "\"unclosed\n", "{}\n"} {
+		f.Add(seed, true)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, text string, csv bool) {
+		path := filepath.Join(dir, "in")
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		format := fileio.JSONL
+		if csv {
+			format = fileio.CSV
+		}
+		out := &etl.Collector{}
+		_, _ = etl.New("fuzz").Then("file", &fileio.Source{Path: path, Format: format}).Then("out", out).Run(context.Background())
+		for _, r := range out.Rows() {
+			if len(r) != out.Schema().Len() {
+				t.Fatalf("row %v for schema %s", r, out.Schema())
+			}
+		}
+	})
+}
