@@ -284,3 +284,33 @@ func TestSchemaTypes(t *testing.T) {
 		t.Error(people.Names())
 	}
 }
+
+// endSink records how its input ended.
+type endSink struct{ err error }
+
+func (s *endSink) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) { return etl.Schemas{}, nil }
+
+func (s *endSink) Run(ctx context.Context, in etl.Inputs, _ etl.Outputs) error {
+	s.err = in[etl.Main].Each(ctx, func(etl.Row) error { return nil })
+	return s.err
+}
+
+// After a step fails, the steps behind it see an error, never a clean end
+// of input that would let a sink commit a partial result.
+func TestFailureIsNotAnEnd(t *testing.T) {
+	for range 20 {
+		sink := &endSink{}
+		fail := etl.Compute{Fields: []etl.Computed{{Name: "x", Value: etl.Func{Fields: []string{"id"},
+			Fn: func(a []any) (any, error) {
+				if a[0] == int64(3) {
+					return nil, errors.New("boom")
+				}
+				return nil, nil
+			}}}}}
+		_, err := etl.New("fail").Then("source", peopleRows()).Then("fail", fail).Then("sink", sink).
+			Run(context.Background(), etl.WithBatchSize(1))
+		if err == nil || sink.err == nil {
+			t.Fatalf("run error %v, sink's input ended with %v", err, sink.err)
+		}
+	}
+}

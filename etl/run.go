@@ -232,13 +232,15 @@ func (p *Pipeline) execute(ctx context.Context, pl *plan, cfg runConfig, count m
 				out[port] = o
 			}
 			g.Go(func() error {
-				err := runStep(ctx, nd, in, out)
+				defer running.Done()
+				if err := runStep(ctx, nd, in, out); err != nil {
+					// Its streams stay open: the steps after it must not take
+					// a failure for the end of their input. The cancelled
+					// context stops them.
+					return fmt.Errorf("etl: step %q: %w", nd.name, err)
+				}
 				for _, s := range feeds {
 					s.done()
-				}
-				running.Done()
-				if err != nil {
-					return fmt.Errorf("etl: step %q: %w", nd.name, err)
 				}
 				return nil
 			})
@@ -248,13 +250,26 @@ func (p *Pipeline) execute(ctx context.Context, pl *plan, cfg runConfig, count m
 		g.Go(func() error {
 			running.Wait()
 			for _, s := range own {
-				for range s.c {
-				}
+				drain(ctx, s.c)
 			}
 			return nil
 		})
 	}
 	return g.Wait()
+}
+
+// drain discards what is left in c until it closes or ctx ends.
+func drain(ctx context.Context, c <-chan []Row) {
+	for {
+		select {
+		case _, ok := <-c:
+			if !ok {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // runStep runs one copy of a step, turning a panic into an error so that a

@@ -54,6 +54,10 @@ func (in *Input) Next(ctx context.Context) ([]Row, error) {
 	select {
 	case rows, ok := <-in.c:
 		if !ok {
+			if ctx.Err() != nil {
+				// The run failed elsewhere: this end is not a success.
+				return nil, context.Cause(ctx)
+			}
 			return nil, io.EOF
 		}
 		in.read.Add(int64(len(rows)))
