@@ -288,7 +288,9 @@ func TestSchemaTypes(t *testing.T) {
 // endSink records how its input ended.
 type endSink struct{ err error }
 
-func (s *endSink) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) { return etl.Schemas{}, nil }
+func (s *endSink) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
+	return etl.Schemas{}, nil
+}
 
 func (s *endSink) Run(ctx context.Context, in etl.Inputs, _ etl.Outputs) error {
 	s.err = in[etl.Main].Each(ctx, func(etl.Row) error { return nil })
