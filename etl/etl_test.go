@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/articlekit/articlekit/etl"
 )
@@ -313,6 +315,39 @@ func TestFailureIsNotAnEnd(t *testing.T) {
 			Run(context.Background(), etl.WithBatchSize(1))
 		if err == nil || sink.err == nil {
 			t.Fatalf("run error %v, sink's input ended with %v", err, sink.err)
+		}
+	}
+}
+
+// Beyond its memory, a sort spills sorted runs to disk and merges them,
+// with the same result as in memory: stable, unique when asked.
+func TestSortSpills(t *testing.T) {
+	schema := etl.MustSchema(etl.Field{Name: "k", Type: etl.Integer}, etl.Field{Name: "seq", Type: etl.Integer},
+		etl.Field{Name: "at", Type: etl.Time}, etl.Field{Name: "b", Type: etl.Binary})
+	src := etl.Rows{Schema: schema}
+	for i := range 100 {
+		src.Rows = append(src.Rows, etl.Row{int64((i * 37) % 10), int64(i), time.Unix(int64(i), 0).UTC(), []byte{byte(i)}})
+	}
+	src.Rows[5][2] = nil
+	for _, unique := range []bool{false, true} {
+		sortWith := func(memory int) []etl.Row {
+			dir := t.TempDir()
+			out := &etl.Collector{}
+			sort := etl.Sort{Keys: []etl.SortKey{{Field: "k", Descending: true}}, Unique: unique, Memory: memory, Dir: dir}
+			if _, err := etl.New("sort").Then("source", src).Then("sort", sort).Then("out", out).Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Fatalf("temporary files left: %v", left)
+			}
+			return out.Rows()
+		}
+		inMemory, spilled := sortWith(0), sortWith(7)
+		if !reflect.DeepEqual(inMemory, spilled) {
+			t.Fatalf("unique=%v: spilled sort differs:\n%v\n%v", unique, inMemory, spilled)
+		}
+		if want := map[bool]int{false: 100, true: 10}[unique]; len(spilled) != want || spilled[0][0] != int64(9) {
+			t.Fatalf("unique=%v: %d rows, first %v", unique, len(spilled), spilled[0])
 		}
 	}
 }

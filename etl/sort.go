@@ -1,9 +1,17 @@
 package etl
 
 import (
+	"bufio"
+	"container/heap"
 	"context"
+	"encoding/gob"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
+	"sync"
+	"time"
 )
 
 // SortKey is a field rows are sorted by.
@@ -14,12 +22,23 @@ type SortKey struct {
 	IgnoreCase bool
 }
 
+// DefaultSortMemory is how many rows a Sort holds before it spills.
+const DefaultSortMemory = 1_000_000
+
 // Sort orders the rows by its keys (Kettle's Sort rows), keeping the input
-// order of rows that compare equal. It holds every row in memory.
+// order of rows that compare equal. It holds up to Memory rows; beyond
+// that it writes sorted runs to temporary files in Dir and merges them, so
+// that any number of rows sorts in bounded memory.
 type Sort struct {
 	Keys []SortKey
 	// Unique passes only the first of rows with equal keys.
 	Unique bool
+	// Memory is how many rows are sorted in memory at a time. Default:
+	// DefaultSortMemory.
+	Memory int
+	// Dir holds the temporary files (the system's temporary directory when
+	// empty).
+	Dir string
 }
 
 // Plan checks the keys exist.
@@ -45,20 +64,8 @@ func (s Sort) index(in *Schema) ([]int, error) {
 	return in.Require(names...)
 }
 
-// Run reads every row, then emits them in order.
-func (s Sort) Run(ctx context.Context, in Inputs, out Outputs) error {
-	idx, err := s.index(in[Main].Schema)
-	if err != nil {
-		return err
-	}
-	var rows []Row
-	if err := in[Main].Each(ctx, func(r Row) error {
-		rows = append(rows, r)
-		return nil
-	}); err != nil {
-		return err
-	}
-	compare := func(a, b Row) int {
+func (s Sort) compare(idx []int) func(a, b Row) int {
+	return func(a, b Row) int {
 		for i, k := range s.Keys {
 			c := Compare(a[idx[i]], b[idx[i]], k.IgnoreCase)
 			if k.Descending {
@@ -70,13 +77,167 @@ func (s Sort) Run(ctx context.Context, in Inputs, out Outputs) error {
 		}
 		return 0
 	}
+}
+
+// Run reads every row, then emits them in order.
+func (s Sort) Run(ctx context.Context, in Inputs, out Outputs) error {
+	idx, err := s.index(in[Main].Schema)
+	if err != nil {
+		return err
+	}
+	compare := s.compare(idx)
+	memory := s.Memory
+	if memory <= 0 {
+		memory = DefaultSortMemory
+	}
+	var rows []Row
+	var runs []*os.File
+	defer func() {
+		for _, f := range runs {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	err = in[Main].Each(ctx, func(r Row) error {
+		rows = append(rows, r)
+		if len(rows) < memory {
+			return nil
+		}
+		slices.SortStableFunc(rows, compare)
+		f, err := spill(s.Dir, rows)
+		if f != nil {
+			runs = append(runs, f)
+		}
+		rows = rows[:0]
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	slices.SortStableFunc(rows, compare)
 	o := out.Port(Main)
-	for i, r := range rows {
-		if s.Unique && i > 0 && compare(rows[i-1], r) == 0 {
-			continue
+	var last Row
+	emit := func(r Row) error {
+		if s.Unique && last != nil && compare(last, r) == 0 {
+			return nil
 		}
-		if err := o.Emit(ctx, r); err != nil {
+		last = r
+		return o.Emit(ctx, r)
+	}
+	if len(runs) == 0 {
+		for _, r := range rows {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return merge(ctx, runs, rows, compare, emit)
+}
+
+// registerTime lets times travel through gob as interface values.
+var registerTime = sync.OnceFunc(func() { gob.Register(time.Time{}) })
+
+// spill writes sorted rows to a new temporary file.
+func spill(dir string, rows []Row) (*os.File, error) {
+	registerTime()
+	f, err := os.CreateTemp(dir, "etl-sort-*")
+	if err != nil {
+		return nil, fmt.Errorf("sort: spill: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	enc := gob.NewEncoder(w)
+	for _, r := range rows {
+		if err := enc.Encode([]any(r)); err != nil {
+			return f, fmt.Errorf("sort: spill: %w", err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return f, fmt.Errorf("sort: spill: %w", err)
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	return f, err
+}
+
+// run is one sorted source of a merge: a spilled file, or the rows still
+// in memory.
+type run struct {
+	head  Row
+	order int // ties go to the earlier run, keeping the sort stable
+	next  func() (Row, error)
+}
+
+type runHeap struct {
+	runs    []*run
+	compare func(a, b Row) int
+}
+
+func (h *runHeap) Len() int { return len(h.runs) }
+func (h *runHeap) Less(i, j int) bool {
+	if c := h.compare(h.runs[i].head, h.runs[j].head); c != 0 {
+		return c < 0
+	}
+	return h.runs[i].order < h.runs[j].order
+}
+func (h *runHeap) Swap(i, j int) { h.runs[i], h.runs[j] = h.runs[j], h.runs[i] }
+func (h *runHeap) Push(x any)    { h.runs = append(h.runs, x.(*run)) }
+func (h *runHeap) Pop() any {
+	r := h.runs[len(h.runs)-1]
+	h.runs = h.runs[:len(h.runs)-1]
+	return r
+}
+
+// merge emits the rows of the spilled runs and the rows in memory, in order.
+func merge(ctx context.Context, files []*os.File, rows []Row, compare func(a, b Row) int, emit func(Row) error) error {
+	h := &runHeap{compare: compare}
+	add := func(r *run) error {
+		row, err := r.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r.head = row
+		heap.Push(h, r)
+		return nil
+	}
+	for i, f := range files {
+		dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<16))
+		next := func() (Row, error) {
+			var r []any
+			if err := dec.Decode(&r); err != nil {
+				if !errors.Is(err, io.EOF) {
+					err = fmt.Errorf("sort: read back: %w", err)
+				}
+				return nil, err
+			}
+			return Row(r), nil
+		}
+		if err := add(&run{order: i, next: next}); err != nil {
+			return err
+		}
+	}
+	pos := 0
+	memory := &run{order: len(files), next: func() (Row, error) {
+		if pos == len(rows) {
+			return nil, io.EOF
+		}
+		pos++
+		return rows[pos-1], nil
+	}}
+	if err := add(memory); err != nil {
+		return err
+	}
+	for h.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
+		r := heap.Pop(h).(*run)
+		if err := emit(r.head); err != nil {
+			return err
+		}
+		if err := add(r); err != nil {
 			return err
 		}
 	}

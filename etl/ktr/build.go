@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +71,9 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 		vars["Internal.Entry.Current.Directory"] = dir
 	}
 	vars["Internal.Transformation.Name"] = t.Name
+	if _, ok := vars["java.io.tmpdir"]; !ok {
+		vars["java.io.tmpdir"] = os.TempDir() // Kettle's default sort directory
+	}
 	b := &builder{t: t, opts: opts, vars: vars,
 		built: &Built{Pipeline: etl.New(t.Name), Diffs: map[string]*etl.Diff{}, dbs: map[string]*sqldb.DB{}}}
 	var errs []error
@@ -211,7 +215,11 @@ func (b *builder) step(s Step) (etl.Step, error) {
 	case *CalculatorMeta:
 		return calculator(m, b.vars)
 	case *SortRowsMeta:
-		sort := etl.Sort{Unique: bool(m.Unique)}
+		memory, err := b.number("sort size", m.SortSize)
+		if err != nil {
+			return nil, err
+		}
+		sort := etl.Sort{Unique: bool(m.Unique), Memory: int(min(memory, 1<<30)), Dir: b.vars.Expand(m.Directory)}
 		for _, f := range m.Fields {
 			sort.Keys = append(sort.Keys, etl.SortKey{Field: f.Name, Descending: !bool(f.Ascending), IgnoreCase: !bool(f.CaseSensitive)})
 		}

@@ -126,3 +126,28 @@ func TestDatabaseSteps(t *testing.T) {
 		}
 	})
 }
+
+// SortRows with Kettle's defaults (a sort size, the JVM's temporary
+// directory) spills and sorts.
+func TestSortRows(t *testing.T) {
+	doc := transformation(map[string]string{
+		"grid": grid,
+		"sort": `<type>SortRows</type><directory>%%java.io.tmpdir%%</directory><sort_size>2</sort_size><unique_rows>N</unique_rows>
+			<fields><field><name>name</name><ascending>N</ascending><case_sensitive>Y</case_sensitive></field></fields>`,
+	}, "grid", "sort")
+	tr, err := ktr.Parse(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ktr.Build(tr, ktr.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := probe(b, "sort")
+	if _, err := b.Pipeline.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(out.Rows()); got != "[[3 x-three] [2 two] [1 one] [4 four]]" {
+		t.Fatalf("sorted %s", got)
+	}
+}
