@@ -238,5 +238,13 @@ func (p *Pipeline) Steps() []string {
 	return names
 }
 
+// Step returns the step named name.
+func (p *Pipeline) Step(name string) (Step, bool) {
+	if nd, ok := p.byName[name]; ok {
+		return nd.step, true
+	}
+	return nil, false
+}
+
 // Hops returns the pipeline's hops.
 func (p *Pipeline) Hops() []Hop { return slices.Clone(p.hops) }

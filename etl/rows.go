@@ -35,6 +35,14 @@ func (r Rows) Plan(context.Context, Schemas) (Schemas, error) {
 	return Schemas{Main: r.Schema}, nil
 }
 
+// Count returns how many rows a run emits, or -1 without end.
+func (r Rows) Count(context.Context) (int64, error) {
+	if r.Forever {
+		return -1, nil
+	}
+	return int64(len(r.Rows)) * max(r.Times, 1), nil
+}
+
 // Run emits the rows.
 func (r Rows) Run(ctx context.Context, _ Inputs, out Outputs) error {
 	o := out.Port(Main)

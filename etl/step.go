@@ -38,6 +38,12 @@ type Concurrent interface {
 	Concurrent()
 }
 
+// Counter is implemented by sources that can tell, before they run, how
+// many rows they will emit (-1: no end), for progress displays.
+type Counter interface {
+	Count(ctx context.Context) (int64, error)
+}
+
 // Inputs are a step's input streams, by port name.
 type Inputs map[string]*Input
 

@@ -106,7 +106,7 @@ func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
 		if err != nil {
 			return nil, err
 		}
-		q := &sqlio.Query{DB: db, SQL: s.SQL}
+		q := &sqlio.Query{DB: db, SQL: s.SQL, Table: s.Table}
 		if len(s.Incremental) > 0 {
 			q.Checkpoint, err = f.checkpoint(b, s.Incremental)
 		}

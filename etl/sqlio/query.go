@@ -11,12 +11,16 @@ import (
 	"github.com/articlekit/articlekit/etl"
 )
 
-// Query is a source: the rows of a SQL query. Field types come from the
-// columns' declared types; a column the driver cannot type is Any.
+// Query is a source: the rows of a SQL query, or of a whole table. Field
+// types come from the columns' declared types; a column the driver cannot
+// type is Any.
 type Query struct {
-	DB   *sqldb.DB
-	SQL  string
-	Args []any
+	DB *sqldb.DB
+	// SQL is the query, with Args for its parameters (? or $1 on
+	// PostgreSQL); or Table names a table to read whole.
+	SQL   string
+	Args  []any
+	Table string
 	// Checkpoint, when set, makes the query incremental: it reads only the
 	// rows after the watermark the checkpoint holds, in watermark order.
 	Checkpoint *Checkpoint
@@ -24,7 +28,18 @@ type Query struct {
 
 // trimSQL drops what would break the query once wrapped in a subquery.
 func (q *Query) trimSQL() string {
+	if q.SQL == "" && q.Table != "" && q.DB != nil {
+		return "SELECT * FROM " + quote(q.DB.Dialect, q.Table)
+	}
 	return strings.TrimRight(strings.TrimSpace(q.SQL), "; \t\r\n")
+}
+
+// Count returns how many rows a run would read (ignoring a checkpoint), so
+// that a progress display can show an ETA.
+func (q *Query) Count(ctx context.Context) (int64, error) {
+	var n int64
+	err := q.DB.Read.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM (\n"+q.trimSQL()+"\n) q", q.Args...).Scan(&n)
+	return n, err
 }
 
 // Plan reads the columns of the query (wrapped so that it returns no row).

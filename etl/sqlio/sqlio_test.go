@@ -221,3 +221,22 @@ func TestTablePlanErrors(t *testing.T) {
 		})
 	}
 }
+
+// A table is read whole; Count tells how many rows a run reads.
+func TestQueryTable(t *testing.T) {
+	articlestest.ForEachDatabase(t, func(t *testing.T, url string) {
+		db := open(t, url)
+		exec(t, db, fmt.Sprintf(ddl, "a"), "INSERT INTO a VALUES (1, 'one', 1), (2, 'two', 1)")
+		q := &sqlio.Query{DB: db, Table: "a"}
+		if n, err := q.Count(context.Background()); err != nil || n != 2 {
+			t.Fatalf("Count = %d, %v", n, err)
+		}
+		out := &etl.Collector{}
+		if _, err := etl.New("t").Then("read", q).Then("out", out).Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Rows()) != 2 || out.Schema().String() != "(id:integer, title:string, version:integer)" {
+			t.Fatalf("%s %v", out.Schema(), out.Rows())
+		}
+	})
+}

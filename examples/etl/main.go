@@ -99,11 +99,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	opts := []etl.RunOption{}
 	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-		bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionShowCount(),
+		srcs := sources(p)
+		bar := progressbar.NewOptions64(expectedRows(ctx, p), progressbar.OptionSetWriter(stderr), progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"), progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
 		opts = append(opts, etl.WithProgress(200*time.Millisecond, func(pr etl.Progress) {
-			_ = bar.Set64(sourceRows(pr.Steps, p))
+			_ = bar.Set64(sourceRows(pr.Steps, srcs))
 			if pr.Finished {
 				_ = bar.Finish()
 			}
@@ -179,15 +180,47 @@ func loadKTR(path, params string, dryRun bool) (*job, error) {
 	return &job{Pipeline: b.Pipeline, Diffs: b.Diffs, Close: b.Close}, nil
 }
 
-// sourceRows counts the rows the pipeline's sources have emitted.
-func sourceRows(steps []etl.StepStats, p *etl.Pipeline) int64 {
+// sources returns the names of the steps no hop feeds.
+func sources(p *etl.Pipeline) []string {
 	fed := map[string]bool{}
 	for _, h := range p.Hops() {
 		fed[h.To] = true
 	}
+	var names []string
+	for _, name := range p.Steps() {
+		if !fed[name] {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// expectedRows asks the sources how many rows they will emit, for the
+// progress bar's ETA: -1 when one cannot tell.
+func expectedRows(ctx context.Context, p *etl.Pipeline) int64 {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var total int64
+	for _, name := range sources(p) {
+		step, _ := p.Step(name)
+		c, ok := step.(etl.Counter)
+		if !ok {
+			return -1
+		}
+		n, err := c.Count(ctx)
+		if err != nil || n < 0 {
+			return -1
+		}
+		total += n
+	}
+	return total
+}
+
+// sourceRows counts the rows the pipeline's sources have emitted.
+func sourceRows(steps []etl.StepStats, names []string) int64 {
 	var n int64
 	for _, s := range steps {
-		if !fed[s.Name] {
+		if slices.Contains(names, s.Name) {
 			n += s.Written
 		}
 	}

@@ -144,3 +144,26 @@ func TestKettleFiles(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errs.String())
 	}
 }
+
+// The progress bar's ETA comes from the sources' counts.
+func TestExpectedRows(t *testing.T) {
+	dir, _ := setup(t)
+	t.Setenv("DIR", dir)
+	j, err := load(writeFile(t, dir, "sync.yaml", syncFile), "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if got := expectedRows(context.Background(), j.Pipeline); got != 3+2 {
+		t.Fatalf("expected rows %d, want 5 (a's 3 and b's 2)", got)
+	}
+	rest := "name: x\nrest: http://127.0.0.1:1\nsteps: [{name: a, type: articles}]\n"
+	j, err = load(writeFile(t, dir, "rest.yaml", rest), "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if got := expectedRows(context.Background(), j.Pipeline); got != -1 {
+		t.Fatalf("expected rows %d for a source that cannot count, want -1", got)
+	}
+}
