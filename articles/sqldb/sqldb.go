@@ -212,6 +212,10 @@ func sqliteDSN(path string, busy time.Duration, readOnly bool) string {
 		return "file:" + escaped + "?" + q
 	}
 	q := url.Values{}
+	// Times bound as parameters are written as bun writes them (and as
+	// mattn's driver does): text that sorts in time order, not Go's
+	// time.String, which does not.
+	q.Set("_time_format", "sqlite")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", ms))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")

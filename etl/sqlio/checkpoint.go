@@ -146,7 +146,10 @@ func (c *Checkpoint) filter(d sqldb.Dialect, query string, args []any, mark []an
 			ph.next(&b)
 		}
 		b.WriteString(")")
-		args = append(append([]any(nil), args...), mark...)
+		args = append([]any(nil), args...)
+		for _, v := range mark {
+			args = append(args, bindable(d, v))
+		}
 	}
 	b.WriteString(" ORDER BY " + strings.Join(cols, ", "))
 	return b.String(), args

@@ -3,6 +3,7 @@ package sqlio
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/articlekit/articlekit/articles/sqldb"
 )
@@ -37,6 +38,16 @@ func param(d sqldb.Dialect, n int) string {
 		return "$" + strconv.Itoa(n)
 	}
 	return "?"
+}
+
+// bindable adapts a value for binding: SQLite keeps times as text, which
+// sorts in time order only when every time has one offset, so times go
+// in UTC.
+func bindable(d sqldb.Dialect, v any) any {
+	if t, ok := v.(time.Time); ok && d == sqldb.SQLite {
+		return t.UTC()
+	}
+	return v
 }
 
 // maxParams is how many bind parameters one statement may carry.

@@ -338,7 +338,7 @@ func (w *writer) insert(ctx context.Context, tx *sql.Tx, rows []etl.Row) error {
 		args := make([]any, 0, n*len(w.p.cols))
 		for _, r := range rows[:n] {
 			for _, j := range w.p.colIdx {
-				args = append(args, r[j])
+				args = append(args, bindable(w.t.DB.Dialect, r[j]))
 			}
 		}
 		if err := w.exec(ctx, tx, w.insertSQL(n), args, nil); err != nil {
@@ -445,14 +445,14 @@ func (w *writer) where(b *strings.Builder, ph *placeholders, r etl.Row, args []a
 			ph.next(b)
 			b.WriteString(" AND ")
 			ph.next(b)
-			args = append(args, r[w.p.keyIdx[i][0]], r[w.p.keyIdx[i][1]])
+			args = append(args, bindable(d, r[w.p.keyIdx[i][0]]), bindable(d, r[w.p.keyIdx[i][1]]))
 		default:
 			if op == "" {
 				op = "="
 			}
 			b.WriteString(" " + op + " ")
 			ph.next(b)
-			args = append(args, r[w.p.keyIdx[i][0]])
+			args = append(args, bindable(d, r[w.p.keyIdx[i][0]]))
 		}
 	}
 	return args
@@ -488,7 +488,7 @@ func (w *writer) updateRows(ctx context.Context, tx *sql.Tx, r etl.Row) (int64, 
 		}
 		b.WriteString(quote(d, w.p.cols[i].Name) + " = ")
 		ph.next(&b)
-		args = append(args, r[w.p.colIdx[i]])
+		args = append(args, bindable(w.t.DB.Dialect, r[w.p.colIdx[i]]))
 	}
 	args = w.where(&b, &ph, r, args)
 	var affected int64
