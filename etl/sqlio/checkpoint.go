@@ -41,6 +41,13 @@ func (c *Checkpoint) ensure(ctx context.Context) error {
 	_, err := c.DB.Write.DB.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+quote(c.DB.Dialect, CheckpointTable)+
 		" (name VARCHAR(191) NOT NULL PRIMARY KEY, watermark TEXT NOT NULL, updated_at VARCHAR(40) NOT NULL)")
 	if err != nil {
+		// Two creators at once (the query and the table of one pipeline)
+		// can collide even with IF NOT EXISTS on PostgreSQL: if the table
+		// is there now, all is well.
+		probe := "SELECT 1 FROM " + quote(c.DB.Dialect, CheckpointTable) + " WHERE 1 = 0"
+		if _, perr := c.DB.Write.DB.ExecContext(ctx, probe); perr == nil {
+			return nil
+		}
 		return fmt.Errorf("checkpoint: create table: %w", err)
 	}
 	return nil
