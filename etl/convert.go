@@ -20,9 +20,12 @@ var timeLayouts = []string{
 	"2006-01-02T15:04:05.999999999", "2006/01/02 15:04:05.999999999", "2006-01-02", "2006/01/02",
 }
 
-// Convert returns v as a value of type t. Text is parsed (times by layout
-// when one is given, otherwise as RFC 3339 or SQL text); nil stays nil.
+// Convert returns v as a value of type t. Go's other integer and float
+// kinds become int64 and float64; text is parsed (times by layout when
+// one is given, otherwise as RFC 3339 or SQL text; binary as base64); nil
+// stays nil.
 func Convert(v any, t Type, layout string) (any, error) {
+	v = Normalize(v)
 	if v == nil || t == Any {
 		return v, nil
 	}
@@ -94,7 +97,7 @@ func convert(v any, t Type, layout string) (any, error) {
 		case []byte:
 			return x, nil
 		case string:
-			return []byte(x), nil
+			return base64.StdEncoding.DecodeString(x) // as Text writes it
 		}
 	}
 	return nil, errors.New("no conversion")
@@ -156,6 +159,42 @@ func clip(v any) string {
 		s = s[:40] + "…"
 	}
 	return strconv.Quote(s)
+}
+
+// Normalize turns Go's integer and float kinds into the row value types
+// int64 and float64 (a uint64 beyond int64 becomes float64); other values
+// are returned as they are.
+func Normalize(v any) any {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case uint:
+		return normalizeUint(uint64(x))
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		return normalizeUint(x)
+	case float32:
+		return float64(x)
+	}
+	return v
+}
+
+func normalizeUint(u uint64) any {
+	if u > math.MaxInt64 {
+		return float64(u)
+	}
+	return int64(u)
 }
 
 // TypeOf returns the Type of a row value (Any for nil or a foreign type).

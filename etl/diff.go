@@ -108,6 +108,9 @@ func (d *Diff) plan(in Schemas) (*diffPlan, error) {
 	return p, nil
 }
 
+// FirstInput is the reference port: it is read to the end first.
+func (*Diff) FirstInput() string { return ReferencePort }
+
 // Plan checks both inputs have the keys and values.
 func (d *Diff) Plan(_ context.Context, in Schemas) (Schemas, error) {
 	p, err := d.plan(in)

@@ -329,6 +329,7 @@ func TestSortSpills(t *testing.T) {
 		src.Rows = append(src.Rows, etl.Row{int64((i * 37) % 10), int64(i), time.Unix(int64(i), 0).UTC(), []byte{byte(i)}})
 	}
 	src.Rows[5][2] = nil
+	src.Rows[6][3] = []byte{}
 	for _, unique := range []bool{false, true} {
 		sortWith := func(memory int) []etl.Row {
 			dir := t.TempDir()
@@ -349,5 +350,22 @@ func TestSortSpills(t *testing.T) {
 		if want := map[bool]int{false: 100, true: 10}[unique]; len(spilled) != want || spilled[0][0] != int64(9) {
 			t.Fatalf("unique=%v: %d rows, first %v", unique, len(spilled), spilled[0])
 		}
+	}
+}
+
+// A diff whose two inputs come from one step would wait on itself: Plan
+// refuses it rather than let the run hang.
+func TestFirstInputCannotShareUpstream(t *testing.T) {
+	p := etl.New("diamond").
+		Add("source", peopleRows()).
+		Add("split", etl.Filter{Where: etl.Expr(`id > 2`)}).
+		Add("diff", &etl.Diff{Keys: []string{"id"}}).
+		Add("out", &etl.Collector{}).
+		Connect(etl.Hop{From: "source", To: "split"},
+			etl.Hop{From: "split", To: "diff", ToPort: etl.ComparePort},
+			etl.Hop{From: "split", FromPort: etl.Unmatched, To: "diff", ToPort: etl.ReferencePort},
+			etl.Hop{From: "diff", To: "out"})
+	if err := p.Plan(context.Background()); err == nil || !strings.Contains(err.Error(), "feeds both") {
+		t.Fatalf("Plan = %v", err)
 	}
 }

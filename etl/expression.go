@@ -50,7 +50,7 @@ func (e Expr) Bind(in *Schema) (Evaluator, error) {
 		if err != nil {
 			return nil, &ExprError{Expr: string(e), Err: err}
 		}
-		return normalize(v), nil
+		return Normalize(v), nil
 	}, nil
 }
 
@@ -82,22 +82,6 @@ func zeroOf(t Type) any {
 		return []byte(nil)
 	default:
 		return nil
-	}
-}
-
-// normalize turns the Go types expressions produce into row value types.
-func normalize(v any) any {
-	switch x := v.(type) {
-	case int:
-		return int64(x)
-	case int32:
-		return int64(x)
-	case float32:
-		return float64(x)
-	case uint:
-		return int64(x)
-	default:
-		return v
 	}
 }
 

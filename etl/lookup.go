@@ -81,6 +81,9 @@ func (l Lookup) plan(in Schemas) (*lookupPlan, error) {
 	return p, nil
 }
 
+// FirstInput is the lookup port: it is read to the end first.
+func (Lookup) FirstInput() string { return LookupPort }
+
 // Plan checks the keys and values exist.
 func (l Lookup) Plan(_ context.Context, in Schemas) (Schemas, error) {
 	p, err := l.plan(in)

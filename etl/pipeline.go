@@ -143,6 +143,9 @@ func (p *Pipeline) plan(ctx context.Context) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := p.checkFirstInputs(order); err != nil {
+		return nil, err
+	}
 	pl := &plan{order: order, in: map[*node]Schemas{}, out: map[*node]Schemas{}}
 	for _, nd := range order {
 		in := Schemas{}
@@ -167,6 +170,48 @@ func (p *Pipeline) plan(ctx context.Context) (*plan, error) {
 		pl.in[nd], pl.out[nd] = in, out
 	}
 	return pl, nil
+}
+
+// checkFirstInputs refuses a step that reads one input first when that
+// input and another share an upstream step (see FirstInput).
+func (p *Pipeline) checkFirstInputs(order []*node) error {
+	upstream := map[string]map[string]bool{} // step → every step it reads from, directly or not
+	for _, nd := range order {
+		up := map[string]bool{}
+		byPort := map[string]map[string]bool{}
+		for _, h := range p.hops {
+			if h.To != nd.name {
+				continue
+			}
+			if byPort[h.ToPort] == nil {
+				byPort[h.ToPort] = map[string]bool{}
+			}
+			for _, set := range []map[string]bool{up, byPort[h.ToPort]} {
+				set[h.From] = true
+				for name := range upstream[h.From] {
+					set[name] = true
+				}
+			}
+		}
+		upstream[nd.name] = up
+		f, ok := nd.step.(FirstInput)
+		if !ok {
+			continue
+		}
+		first := f.FirstInput()
+		for port, others := range byPort {
+			if port == first {
+				continue
+			}
+			for name := range byPort[first] {
+				if others[name] {
+					return fmt.Errorf("etl: step %q reads its %q input to the end before its others, but step %q feeds both: "+
+						"it would wait on itself; give one side its own source (or a Sort, which buffers)", nd.name, first, name)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // sort orders the steps so that each comes after the steps it reads from,

@@ -135,20 +135,58 @@ func (s Sort) Run(ctx context.Context, in Inputs, out Outputs) error {
 	return merge(ctx, runs, rows, compare, emit)
 }
 
-// registerTime lets times travel through gob as interface values.
-var registerTime = sync.OnceFunc(func() { gob.Register(time.Time{}) })
+// registerTypes lets times and empty binary values travel through gob as
+// interface values.
+var registerTypes = sync.OnceFunc(func() {
+	gob.Register(time.Time{})
+	gob.Register(emptyBytes{})
+})
+
+// emptyBytes stands for an empty binary value on disk: gob would read it
+// back as nil, which is null.
+type emptyBytes struct{}
+
+// toDisk turns a row into what gob writes faithfully: values of other
+// types than the row types become their text.
+func toDisk(r Row, buf []any) []any {
+	buf = buf[:0]
+	for _, v := range r {
+		switch x := v.(type) {
+		case []byte:
+			if len(x) == 0 {
+				v = emptyBytes{}
+			}
+		case nil, string, int64, float64, bool, time.Time:
+		default:
+			v = Text(x, "")
+		}
+		buf = append(buf, v)
+	}
+	return buf
+}
+
+func fromDisk(vals []any) Row {
+	for i, v := range vals {
+		if _, ok := v.(emptyBytes); ok {
+			vals[i] = []byte{}
+		}
+	}
+	return Row(vals)
+}
 
 // spill writes sorted rows to a new temporary file.
 func spill(dir string, rows []Row) (*os.File, error) {
-	registerTime()
+	registerTypes()
 	f, err := os.CreateTemp(dir, "etl-sort-*")
 	if err != nil {
 		return nil, fmt.Errorf("sort: spill: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
 	enc := gob.NewEncoder(w)
+	var buf []any
 	for _, r := range rows {
-		if err := enc.Encode([]any(r)); err != nil {
+		buf = toDisk(r, buf)
+		if err := enc.Encode(buf); err != nil {
 			return f, fmt.Errorf("sort: spill: %w", err)
 		}
 	}
@@ -212,7 +250,7 @@ func merge(ctx context.Context, files []*os.File, rows []Row, compare func(a, b 
 				}
 				return nil, err
 			}
-			return Row(r), nil
+			return fromDisk(r), nil
 		}
 		if err := add(&run{order: i, next: next}); err != nil {
 			return err

@@ -38,6 +38,14 @@ type Concurrent interface {
 	Concurrent()
 }
 
+// FirstInput is implemented by steps that read one input port to its end
+// before they read the others (a lookup's table, a diff's reference). Plan
+// refuses to join such a step's inputs to a common upstream step: that
+// step would wait on a full hop to the port not yet read, forever.
+type FirstInput interface {
+	FirstInput() string
+}
+
 // Counter is implemented by sources that can tell, before they run, how
 // many rows they will emit (-1: no end), for progress displays.
 type Counter interface {
@@ -137,6 +145,10 @@ type Output struct {
 	buf        []Row
 	written    *atomic.Int64
 }
+
+// Connected reports whether any hop leaves this output: rows emitted to an
+// output that is not connected are only counted.
+func (o *Output) Connected() bool { return len(o.targets) > 0 }
 
 // Emit sends row on, in a batch. The row must not be modified afterwards.
 func (o *Output) Emit(ctx context.Context, row Row) error {

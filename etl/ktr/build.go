@@ -1,6 +1,7 @@
 package ktr
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -83,8 +84,11 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 			errs = append(errs, fmt.Errorf("ktr: step %q (%s): %w", s.Name, s.Type, err))
 			continue
 		}
-		if _, writes := step.(*sqlio.Table); writes && opts.DryRun {
-			step = etl.Pass{}
+		if opts.DryRun {
+			if step, err = dryRun(s, step); err != nil {
+				errs = append(errs, err)
+				continue
+			}
 		}
 		var o []etl.StepOption
 		if s.Distribute {
@@ -109,6 +113,24 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 		}
 	}
 	return b.built, nil
+}
+
+// dryRun makes the steps that write pass their rows on instead. A REST
+// call may write too: only GETs may run dry.
+func dryRun(s Step, step etl.Step) (etl.Step, error) {
+	switch x := step.(type) {
+	case *sqlio.Table:
+		return etl.Pass{}, nil
+	case *restio.Request:
+		method := cmp.Or(x.Method, http.MethodGet)
+		if x.MethodField != "" {
+			method = "per-row method"
+		}
+		if method != http.MethodGet {
+			return nil, fmt.Errorf("ktr: step %q (%s): a dry run cannot send %s requests", s.Name, s.Type, method)
+		}
+	}
+	return step, nil
 }
 
 func splitPath(p string) (dir, file string) {

@@ -3,6 +3,7 @@ package ktr_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -149,5 +150,45 @@ func TestSortRows(t *testing.T) {
 	}
 	if got := fmt.Sprint(out.Rows()); got != "[[3 x-three] [2 two] [1 one] [4 four]]" {
 		t.Fatalf("sorted %s", got)
+	}
+}
+
+// A dry run writes nothing: database outputs pass their rows on, and a
+// REST step that would send anything but GET is refused.
+func TestDryRun(t *testing.T) {
+	tr, err := ktr.ParseFile(filepath.Join("testdata", "rest_client.ktr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ktr.Build(tr, ktr.Options{DryRun: true}); err == nil || !strings.Contains(err.Error(), "cannot send POST requests") {
+		t.Fatalf("dry run of POSTs: %v", err)
+	}
+	db, err := sqldb.Open(articlestest.NewDatabase(t, sqldb.SQLite), sqldb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Write.DB.Exec("CREATE TABLE t (id BIGINT, name VARCHAR(50))"); err != nil {
+		t.Fatal(err)
+	}
+	tr, err = ktr.Parse(strings.NewReader(transformation(map[string]string{
+		"grid": grid,
+		"out":  `<type>TableOutput</type><connection>db</connection><table>t</table><truncate>Y</truncate>`,
+	}, "grid", "out")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ktr.Build(tr, ktr.Options{DryRun: true, Overrides: map[string]string{"KTR_CONNECTION_DB_URL": db.String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	res, err := b.Pipeline.Run(context.Background())
+	if err != nil || res.Step("out").Written != 4 {
+		t.Fatalf("dry run: %v, %+v", err, res.Step("out"))
+	}
+	var n int
+	if err := db.Read.DB.QueryRow("SELECT COUNT(*) FROM t").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the dry run wrote %d rows (%v)", n, err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -34,10 +36,10 @@ var calcFuncs = map[string]calcFunc{
 	"PERCENT_3":     {2, etl.Number, numeric(func(a, b float64) float64 { return a + a*b/100 }, nil)},
 	"COMBINATION_1": {3, etl.Number, combination1},
 	"COMBINATION_2": {2, etl.Number, numeric(math.Hypot, nil)},
-	"ROUND_1":       {1, etl.Integer, unary(math.RoundToEven)},
-	"ROUND_2":       {2, etl.Number, roundTo(math.RoundToEven)},
-	"ROUND_STD_1":   {1, etl.Integer, unary(math.Round)},
-	"ROUND_STD_2":   {2, etl.Number, roundTo(math.Round)},
+	"ROUND_1":       {1, etl.Integer, unary(func(a float64) float64 { return roundDecimal(a, 0, false) })},
+	"ROUND_2":       {2, etl.Number, roundTo(false)},
+	"ROUND_STD_1":   {1, etl.Integer, unary(func(a float64) float64 { return roundDecimal(a, 0, true) })},
+	"ROUND_STD_2":   {2, etl.Number, roundTo(true)},
 	"CEIL":          {1, etl.Integer, unary(math.Ceil)},
 	"FLOOR":         {1, etl.Integer, unary(math.Floor)},
 	"ABS":           {1, etl.Number, abs},
@@ -170,11 +172,38 @@ func unary(op func(float64) float64) func(a, _, _ any) (any, error) {
 	}
 }
 
-func roundTo(round func(float64) float64) func(a, b, _ any) (any, error) {
+func roundTo(awayFromZero bool) func(a, b, _ any) (any, error) {
 	return numeric(func(a, places float64) float64 {
-		scale := math.Pow(10, math.Trunc(places))
-		return round(a*scale) / scale
+		return roundDecimal(a, int64(max(-300, min(300, places))), awayFromZero)
 	}, nil)
+}
+
+// roundDecimal rounds x to places decimals as Kettle does, in decimal
+// arithmetic on the shortest text that reads back as x (so 1.005 is
+// 1.005, not 1.00499…): halves go up (ROUND, Java's Math.round and
+// HALF_CEILING) or, with awayFromZero, away from zero (ROUND_STD, HALF_UP).
+func roundDecimal(x float64, places int64, awayFromZero bool) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return x
+	}
+	r, _ := new(big.Rat).SetString(strconv.FormatFloat(x, 'f', -1, 64))
+	scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(max(places, -places)), nil))
+	if places < 0 {
+		scale.Inv(scale)
+	}
+	r.Mul(r, scale)
+	negative := awayFromZero && r.Sign() < 0
+	if negative {
+		r.Neg(r)
+	}
+	r.Add(r, big.NewRat(1, 2))
+	floor := new(big.Int).Div(r.Num(), r.Denom()) // Euclidean: the floor, the denominator being positive
+	r.SetInt(floor)
+	if negative {
+		r.Neg(r)
+	}
+	f, _ := r.Quo(r, scale).Float64()
+	return f
 }
 
 func abs(a, _, _ any) (any, error) {

@@ -3,6 +3,7 @@ package ktr
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/articlekit/articlekit/etl"
@@ -88,6 +89,7 @@ func compileAtom(c *Condition, in *etl.Schema) (test, error) {
 	if !ok {
 		return nil, fmt.Errorf("condition: no field %q (the input has %s)", c.LeftValue, strings.Join(in.Names(), ", "))
 	}
+	leftType := in.Field(left).Type
 	right := func(etl.Row) any { return nil }
 	rightText := ""
 	switch {
@@ -101,6 +103,9 @@ func compileAtom(c *Condition, in *etl.Schema) (test, error) {
 		e := c.RightExact
 		rightText = e.Text
 		v, err := parseValue(e.Text, e.Type, e.Mask, "", "", true)
+		if err == nil && slices.Contains([]string{"=", "<>", "<", "<=", ">", ">="}, c.Function) {
+			v, err = asType(v, leftType)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("condition on %q: constant %q: %w", c.LeftValue, e.Text, err)
 		}
@@ -141,15 +146,25 @@ func compileAtom(c *Condition, in *etl.Schema) (test, error) {
 	case "ENDS WITH":
 		return text(strings.HasSuffix), nil
 	case "IN LIST":
-		list := strings.Split(rightText, ";")
-		return text(func(s, _ string) bool {
-			for _, item := range list {
-				if s == item {
-					return true
+		var items []any
+		for _, item := range strings.Split(rightText, ";") {
+			v, err := asType(item, leftType)
+			if err != nil {
+				return nil, fmt.Errorf("condition on %q: list item %q: %w", c.LeftValue, item, err)
+			}
+			items = append(items, v)
+		}
+		return func(r etl.Row) (bool, error) {
+			if r[left] == nil {
+				return false, nil
+			}
+			for _, item := range items {
+				if etl.Compare(r[left], item, false) == 0 {
+					return true, nil
 				}
 			}
-			return false
-		}), nil
+			return false, nil
+		}, nil
 	case "REGEXP", "LIKE":
 		pattern := rightText
 		if c.Function == "LIKE" {
@@ -165,6 +180,17 @@ func compileAtom(c *Condition, in *etl.Schema) (test, error) {
 		return text(func(s, _ string) bool { return re.MatchString(s) }), nil
 	}
 	return nil, fmt.Errorf("condition on %q: function %q is not supported", c.LeftValue, c.Function)
+}
+
+// asType converts a constant to the type of the field it is compared
+// with, as Kettle does; numbers compare with numbers as they are.
+func asType(v any, t etl.Type) (any, error) {
+	vt := etl.TypeOf(v)
+	numeric := func(t etl.Type) bool { return t == etl.Integer || t == etl.Number }
+	if v == nil || t == etl.Any || vt == t || numeric(vt) && numeric(t) {
+		return v, nil
+	}
+	return etl.Convert(v, t, "")
 }
 
 // likePattern turns a LIKE pattern (% and ? wildcards) into a regular

@@ -9,8 +9,8 @@ import (
 
 func TestCondition(t *testing.T) {
 	schema := etl.MustSchema(etl.Field{Name: "n", Type: etl.Integer}, etl.Field{Name: "s", Type: etl.String},
-		etl.Field{Name: "m", Type: etl.Integer})
-	row := etl.Row{int64(5), "Hello.World", nil}
+		etl.Field{Name: "m", Type: etl.Integer}, etl.Field{Name: "f", Type: etl.Number})
+	row := etl.Row{int64(5), "Hello.World", nil, 2.0}
 	exact := func(text, typ string) *ExactValue { return &ExactValue{Text: text, Type: typ} }
 	atom := func(left, fn string, right *ExactValue) *Condition {
 		return &Condition{LeftValue: left, Function: fn, RightExact: right}
@@ -33,6 +33,9 @@ func TestCondition(t *testing.T) {
 		{"LIKE with %", atom("s", "LIKE", exact("%.W%", "String")), true},
 		{"REGEXP whole match", atom("s", "REGEXP", exact(`H\w+\.World`, "String")), true},
 		{"IN LIST", atom("n", "IN LIST", exact("4;5;6", "String")), true},
+		{"a text constant takes the field's type", atom("n", "=", exact("5", "String")), true},
+		{"and compares as a number", atom("n", ">", exact("10", "String")), false},
+		{"IN LIST of numbers", atom("f", "IN LIST", exact("2.0;3.0", "String")), true},
 		{"null left is false for text", atom("m", "CONTAINS", exact("", "String")), false},
 		{"negated", &Condition{Negate: true, LeftValue: "n", Function: "=", RightExact: exact("5", "Integer")}, false},
 		{"TRUE", &Condition{Function: "TRUE"}, true},
@@ -109,9 +112,16 @@ func TestCalculations(t *testing.T) {
 		{"PERCENT_3", 200.0, 10.0, nil, 220.0},
 		{"COMBINATION_1", 1.0, 2.0, 3.0, 7.0},
 		{"COMBINATION_2", 3.0, 4.0, nil, 5.0},
-		{"ROUND_1", 2.5, nil, nil, 2.0},
+		{"ROUND_1", 2.5, nil, nil, 3.0},
+		{"ROUND_1", 0.5, nil, nil, 1.0},
+		{"ROUND_1", -2.5, nil, nil, -2.0},
+		{"ROUND_STD_1", -2.5, nil, nil, -3.0},
 		{"ROUND_STD_1", 2.5, nil, nil, 3.0},
-		{"ROUND_2", 1.235, int64(2), nil, 1.24},
+		{"ROUND_2", 2.25, int64(1), nil, 2.3},
+		{"ROUND_2", -2.25, int64(1), nil, -2.2},
+		{"ROUND_STD_2", -2.25, int64(1), nil, -2.3},
+		{"ROUND_STD_2", 1.005, int64(2), nil, 1.01},
+		{"ROUND_2", 1234.5, int64(-2), nil, 1200.0},
 		{"CEIL", 1.1, nil, nil, 2.0},
 		{"ABS", int64(-4), nil, nil, int64(4)},
 		{"REMAINDER", int64(7), int64(3), nil, int64(1)},

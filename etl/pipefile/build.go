@@ -37,8 +37,9 @@ func (b *Built) Close() error {
 }
 
 // Build opens the connections the steps use and builds the pipeline. With
-// dryRun, the steps that write (table, rest_writer) pass their rows on
-// without writing them: a diff then reports what a run would change.
+// dryRun, the steps that write (table, rest_writer, file_output) pass their
+// rows on without writing them: a diff then reports what a run would
+// change.
 func (f *File) Build(dryRun bool) (*Built, error) {
 	schedule, err := f.Scheduled()
 	if err != nil {
@@ -48,7 +49,7 @@ func (f *File) Build(dryRun bool) (*Built, error) {
 	var rest *client.Client
 	for i, s := range f.Steps {
 		step, err := f.step(b, s, &rest)
-		if dryRun && (s.Type == "table" || s.Type == "rest_writer") {
+		if dryRun && (s.Type == "table" || s.Type == "rest_writer" || s.Type == "file_output") {
 			step = etl.Pass{}
 		}
 		if err != nil {
@@ -108,7 +109,7 @@ func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
 		}
 		q := &sqlio.Query{DB: db, SQL: s.SQL, Table: s.Table}
 		if len(s.Incremental) > 0 {
-			q.Checkpoint, err = f.checkpoint(b, s.Incremental)
+			q.Checkpoint, err = f.checkpoint(b, s)
 		}
 		return q, err
 	case "table":
@@ -234,28 +235,38 @@ func (f *File) table(b *Built, s Step) (etl.Step, error) {
 		t.Columns = append(t.Columns, sqlio.Column{Name: c})
 	}
 	if len(s.Incremental) > 0 {
-		t.Checkpoint, err = f.checkpointOn(db, s.Incremental)
+		t.Checkpoint = f.checkpointOn(db, s)
 	}
 	return t, err
 }
 
-// checkpoint finds the checkpoint of an incremental query: kept by the
-// pipeline's table step that names the same watermark.
-func (f *File) checkpoint(b *Built, fields []string) (*sqlio.Checkpoint, error) {
+// checkpoint finds the checkpoint of an incremental query, which the
+// table step it names (checkpoint: STEP) keeps, or the only table step with
+// the same incremental fields.
+func (f *File) checkpoint(b *Built, query Step) (*sqlio.Checkpoint, error) {
+	var found []Step
 	for _, s := range f.Steps {
-		if s.Type == "table" && slices.Equal(s.Incremental, fields) {
-			db, err := f.db(b, s.Connection)
-			if err != nil {
-				return nil, err
-			}
-			return f.checkpointOn(db, fields)
+		if s.Type == "table" && slices.Equal(s.Incremental, query.Incremental) && (query.Checkpoint == "" || s.Name == query.Checkpoint) {
+			found = append(found, s)
 		}
 	}
-	return nil, errors.New("an incremental query needs a table step with the same incremental fields, which keeps the checkpoint")
+	switch len(found) {
+	case 0:
+		return nil, errors.New("an incremental query needs a table step with the same incremental fields, which keeps the checkpoint")
+	case 1:
+		db, err := f.db(b, found[0].Connection)
+		if err != nil {
+			return nil, err
+		}
+		return f.checkpointOn(db, found[0]), nil
+	}
+	return nil, errors.New("several table steps have these incremental fields: name the one that keeps the checkpoint (checkpoint: STEP)")
 }
 
-func (f *File) checkpointOn(db *sqldb.DB, fields []string) (*sqlio.Checkpoint, error) {
-	return &sqlio.Checkpoint{DB: db, Name: f.Name, Fields: fields}, nil
+// checkpointOn is the checkpoint a table step keeps, named after the
+// pipeline and the step so that each table has its own.
+func (f *File) checkpointOn(db *sqldb.DB, table Step) *sqlio.Checkpoint {
+	return &sqlio.Checkpoint{DB: db, Name: f.Name + "/" + table.Name, Fields: table.Incremental}
 }
 
 func fileFormat(name string) (fileio.Format, error) {

@@ -54,6 +54,9 @@ type Step struct {
 	Connection  string   `yaml:"connection"`
 	SQL         string   `yaml:"sql"`
 	Incremental []string `yaml:"incremental"`
+	// Checkpoint names the table step that keeps an incremental query's
+	// checkpoint, when several could.
+	Checkpoint string `yaml:"checkpoint"`
 	// table
 	Table      string   `yaml:"table"`
 	Mode       string   `yaml:"mode"`

@@ -44,13 +44,18 @@ func (c *Checkpoint) ensure(ctx context.Context) error {
 		// Two creators at once (the query and the table of one pipeline)
 		// can collide even with IF NOT EXISTS on PostgreSQL: if the table
 		// is there now, all is well.
-		probe := "SELECT 1 FROM " + quote(c.DB.Dialect, CheckpointTable) + " WHERE 1 = 0"
-		if _, perr := c.DB.Write.DB.ExecContext(ctx, probe); perr == nil {
+		if c.exists(ctx) {
 			return nil
 		}
 		return fmt.Errorf("checkpoint: create table: %w", err)
 	}
 	return nil
+}
+
+// exists reports whether the checkpoint table is there.
+func (c *Checkpoint) exists(ctx context.Context) bool {
+	_, err := c.DB.Write.DB.ExecContext(ctx, "SELECT 1 FROM "+quote(c.DB.Dialect, CheckpointTable)+" WHERE 1 = 0")
+	return err == nil
 }
 
 // mark is a watermark value as stored: its type and text.
@@ -59,15 +64,13 @@ type mark struct {
 	Value string `json:"value"`
 }
 
-// Load returns the watermark, or nil when the pipeline has none yet.
+// Load returns the watermark, or nil when the pipeline has none yet. It
+// changes nothing: the table is created by the first save.
 func (c *Checkpoint) Load(ctx context.Context) ([]any, error) {
-	if err := c.ensure(ctx); err != nil {
-		return nil, err
-	}
 	var text string
 	err := c.DB.Write.DB.QueryRowContext(ctx, "SELECT watermark FROM "+quote(c.DB.Dialect, CheckpointTable)+
 		" WHERE name = "+param(c.DB.Dialect, 1), c.Name).Scan(&text)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || err != nil && !c.exists(ctx) {
 		return nil, nil
 	}
 	if err != nil {
@@ -92,8 +95,8 @@ func (c *Checkpoint) Load(ctx context.Context) ([]any, error) {
 
 // Reset forgets the watermark: the next run reads everything.
 func (c *Checkpoint) Reset(ctx context.Context) error {
-	if err := c.ensure(ctx); err != nil {
-		return err
+	if !c.exists(ctx) {
+		return nil
 	}
 	_, err := c.DB.Write.DB.ExecContext(ctx, "DELETE FROM "+quote(c.DB.Dialect, CheckpointTable)+" WHERE name = "+param(c.DB.Dialect, 1), c.Name)
 	return err

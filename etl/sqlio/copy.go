@@ -29,9 +29,10 @@ func (t *Table) copyRows(ctx context.Context, p *tablePlan, in *etl.Input, out *
 		return fmt.Errorf("table %s: %w", t.Name, err)
 	}
 	defer conn.Close()
-	src := &copySource{ctx: ctx, in: in, out: out, idx: p.colIdx, limit: size}
+	src := &copySource{ctx: ctx, in: in, idx: p.colIdx, limit: size, keep: out.Connected()}
+	truncate := t.Truncate
 	for !src.ended {
-		src.n = 0
+		src.n, src.kept = 0, src.kept[:0]
 		err := conn.Raw(func(driverConn any) error {
 			pg := driverConn.(*stdlib.Conn).Conn()
 			tx, err := pg.Begin(ctx)
@@ -39,6 +40,11 @@ func (t *Table) copyRows(ctx context.Context, p *tablePlan, in *etl.Input, out *
 				return err
 			}
 			defer tx.Rollback(ctx) //nolint:errcheck // after Commit it does nothing
+			if truncate {
+				if _, err := tx.Exec(ctx, "DELETE FROM "+quote(t.DB.Dialect, t.Name)); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.CopyFrom(ctx, ident, cols, src); err != nil {
 				return err
 			}
@@ -59,6 +65,13 @@ func (t *Table) copyRows(ctx context.Context, p *tablePlan, in *etl.Input, out *
 		if err != nil {
 			return fmt.Errorf("table %s: copy: %w", t.Name, err)
 		}
+		truncate = false
+		// Rows go on only once they are committed.
+		for _, r := range src.kept {
+			if err := out.Emit(ctx, r); err != nil {
+				return err
+			}
+		}
 		if err := out.Flush(ctx); err != nil {
 			return err
 		}
@@ -66,14 +79,15 @@ func (t *Table) copyRows(ctx context.Context, p *tablePlan, in *etl.Input, out *
 	return nil
 }
 
-// copySource feeds COPY from a step's input, up to limit rows, passing
-// each row on as it goes.
+// copySource feeds COPY from a step's input, up to limit rows, keeping
+// them to pass on after the commit when keep is set.
 type copySource struct {
 	ctx   context.Context
 	in    *etl.Input
-	out   *etl.Output
 	idx   []int
 	limit int
+	keep  bool
+	kept  []etl.Row
 
 	batch []etl.Row
 	pos   int
@@ -110,9 +124,8 @@ func (s *copySource) Next() bool {
 		s.row[i] = r[j]
 	}
 	s.last = r
-	if err := s.out.Emit(s.ctx, r); err != nil {
-		s.err, s.ended = err, true
-		return false
+	if s.keep {
+		s.kept = append(s.kept, r)
 	}
 	return true
 }

@@ -76,21 +76,27 @@ func schemaOf(rows *sql.Rows) (*etl.Schema, error) {
 	return etl.NewSchema(fields...)
 }
 
+// integerTypes are the declared types that hold integers (SQLite's type
+// affinity would take anything containing INT, POINT and INTERVAL too).
+var integerTypes = map[string]bool{"INT": true, "INTEGER": true, "BIGINT": true, "SMALLINT": true, "TINYINT": true,
+	"MEDIUMINT": true, "INT2": true, "INT4": true, "INT8": true, "SERIAL": true, "BIGSERIAL": true, "SMALLSERIAL": true}
+
 // typeOf maps a column's declared SQL type to a field type.
 func typeOf(sqlType string) etl.Type {
-	t := strings.ToUpper(sqlType)
+	t := strings.ToUpper(strings.TrimSpace(sqlType))
 	if i := strings.IndexByte(t, '('); i >= 0 {
 		t = t[:i]
 	}
+	t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSuffix(t, " UNSIGNED"), "UNSIGNED "))
 	switch {
 	case t == "BOOL" || t == "BOOLEAN":
 		return etl.Boolean
-	case strings.Contains(t, "INT"):
+	case integerTypes[t]:
 		return etl.Integer
 	case strings.Contains(t, "CHAR"), strings.Contains(t, "TEXT"), strings.Contains(t, "CLOB"),
 		t == "UUID", t == "JSON", t == "JSONB", t == "ENUM", t == "NAME":
 		return etl.String
-	case strings.Contains(t, "REAL"), strings.Contains(t, "FLOA"), strings.Contains(t, "DOUB"),
+	case t == "REAL", t == "FLOAT", t == "FLOAT4", t == "FLOAT8", t == "DOUBLE", t == "DOUBLE PRECISION",
 		t == "NUMERIC", t == "DECIMAL":
 		return etl.Number
 	case strings.HasPrefix(t, "TIMESTAMP"), t == "DATETIME", t == "DATE":
@@ -170,12 +176,6 @@ func value(v any, t etl.Type) (any, error) {
 			return string(x), nil
 		}
 		return etl.Convert(string(x), t, "")
-	case int32:
-		v = int64(x)
-	case int16:
-		v = int64(x)
-	case float32:
-		v = float64(x)
 	}
 	return etl.Convert(v, t, "")
 }

@@ -195,8 +195,15 @@ func TestCopy(t *testing.T) {
 	if err != nil || len(mark) != 1 || mark[0] != int64(3) {
 		t.Fatalf("checkpoint %v, %v", mark, err)
 	}
-	if err := write(t, rows(int64(1), "dup", int64(1)), &sqlio.Table{DB: db, Name: "b", Copy: true}); err == nil {
-		t.Fatal("COPY of a duplicate key succeeded")
+	// A failed COPY passes no row on: they were never committed.
+	passed := &etl.Collector{}
+	_, err = etl.New("dup").Then("source", rows(int64(5), "new", int64(1), int64(1), "dup", int64(1))).
+		Then("table", &sqlio.Table{DB: db, Name: "b", Copy: true}).Then("after", passed).Run(context.Background())
+	if err == nil || len(passed.Rows()) != 0 {
+		t.Fatalf("COPY of a duplicate key: %v, %d rows passed on", err, len(passed.Rows()))
+	}
+	if got := dump(t, db, "b"); strings.Contains(got, "[5 ") {
+		t.Fatalf("b = %s", got)
 	}
 }
 
@@ -286,6 +293,65 @@ func TestIncrementalArticles(t *testing.T) {
 		}
 		if got := dump(t, db, "b"); !strings.Contains(got, "changed 2]") || strings.Count(got, "[") != 5 {
 			t.Fatalf("b = %s", got)
+		}
+	})
+}
+
+// An upsert batch that holds one key twice applies both, in order, on
+// every engine (PostgreSQL refuses one statement changing a row twice).
+func TestUpsertRepeatedKey(t *testing.T) {
+	articlestest.ForEachDatabase(t, func(t *testing.T, url string) {
+		db := open(t, url)
+		exec(t, db, fmt.Sprintf(ddl, "b"))
+		src := rows(int64(1), "v1", int64(1), int64(2), "other", int64(1), int64(1), "v2", int64(2), int64(1), "stale", int64(1))
+		if err := write(t, src, &sqlio.Table{DB: db, Name: "b", Mode: sqlio.Upsert, Keys: []sqlio.Key{{Column: "id"}}, Version: "version"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := dump(t, db, "b"); got != "[1 v2 2] [2 other 1]" {
+			t.Fatalf("b = %s", got)
+		}
+	})
+}
+
+// Truncate empties the table in the transaction that writes the new rows:
+// a run that fails before that leaves the table as it was; a run with no
+// rows still empties it.
+func TestTruncateIsTransactional(t *testing.T) {
+	articlestest.ForEachDatabase(t, func(t *testing.T, url string) {
+		db := open(t, url)
+		exec(t, db, fmt.Sprintf(ddl, "b"), "INSERT INTO b VALUES (9, 'kept', 1)")
+		failing := etl.Compute{Fields: []etl.Computed{{Name: "x", Value: etl.Func{Fields: []string{"id"},
+			Fn: func([]any) (any, error) { return nil, errors.New("source down") }}}}, Remove: []string{"x"}}
+		_, err := etl.New("fail").Then("source", rows(int64(1), "new", int64(1))).Then("fail", failing).
+			Then("table", &sqlio.Table{DB: db, Name: "b", Truncate: true}).Run(context.Background())
+		if err == nil {
+			t.Fatal("the run succeeded")
+		}
+		if got := dump(t, db, "b"); got != "[9 kept 1]" {
+			t.Fatalf("after a failed run b = %s", got)
+		}
+		if err := write(t, rows(), &sqlio.Table{DB: db, Name: "b", Truncate: true}); err != nil {
+			t.Fatal(err)
+		}
+		if got := dump(t, db, "b"); got != "" {
+			t.Fatalf("after an empty run b = %s", got)
+		}
+	})
+}
+
+// Loading a checkpoint changes nothing, not even by creating its table.
+func TestCheckpointLoadWritesNothing(t *testing.T) {
+	articlestest.ForEachDatabase(t, func(t *testing.T, url string) {
+		db := open(t, url)
+		cp := &sqlio.Checkpoint{DB: db, Name: "x", Fields: []string{"id"}}
+		if mark, err := cp.Load(context.Background()); err != nil || mark != nil {
+			t.Fatalf("Load = %v, %v", mark, err)
+		}
+		if _, err := db.Read.DB.Exec("SELECT 1 FROM " + sqlio.CheckpointTable); err == nil {
+			t.Fatal("Load created the checkpoint table")
+		}
+		if err := cp.Reset(context.Background()); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -108,12 +108,13 @@ var ErrNoMatch = errors.New("no row matches the key")
 
 // tablePlan is a Table bound to its input schema.
 type tablePlan struct {
-	cols    []Column // written columns
-	colIdx  []int    // their fields' positions
-	set     []int    // positions in cols updated (not keys, not Keep)
-	keyIdx  [][2]int // each key's field(s)
-	flagIdx int
-	markIdx []int
+	cols      []Column // written columns
+	colIdx    []int    // their fields' positions
+	set       []int    // positions in cols updated (not keys, not Keep)
+	keyIdx    [][2]int // each key's field(s)
+	keyFields []int    // the fields of the keys, for telling rows apart
+	flagIdx   int
+	markIdx   []int
 }
 
 func (t *Table) plan(in *etl.Schema) (*tablePlan, error) {
@@ -148,6 +149,7 @@ func (t *Table) plan(in *etl.Schema) (*tablePlan, error) {
 			return nil, fmt.Errorf("table: key %q: unknown operator %q", k.Column, k.Op)
 		}
 		p.keyIdx = append(p.keyIdx, idx)
+		p.keyFields = append(p.keyFields, idx[0])
 	}
 	needsKeys := t.Mode != Insert
 	if needsKeys && len(t.Keys) == 0 {
@@ -183,6 +185,9 @@ func (t *Table) plan(in *etl.Schema) (*tablePlan, error) {
 		p.flagIdx = i
 	}
 	if cp := t.Checkpoint; cp != nil {
+		if cp.DB != t.DB {
+			return nil, errors.New("table: the checkpoint must live in the table's database, to be saved in its transactions")
+		}
 		idx, err := in.Require(cp.Fields...)
 		if err != nil {
 			return nil, fmt.Errorf("table: watermark: %w", err)
@@ -215,11 +220,6 @@ func (t *Table) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
 			return err
 		}
 	}
-	if t.Truncate {
-		if _, err := t.DB.Write.DB.ExecContext(ctx, "DELETE FROM "+quote(t.DB.Dialect, t.Name)); err != nil {
-			return fmt.Errorf("table %s: empty: %w", t.Name, err)
-		}
-	}
 	if t.Copy {
 		return t.copyRows(ctx, p, in[etl.Main], out.Port(etl.Main))
 	}
@@ -227,7 +227,9 @@ func (t *Table) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
 	if size <= 0 {
 		size = 1000
 	}
-	w := &writer{t: t, p: p}
+	// The table is emptied in the first transaction that writes, so a run
+	// that fails before it leaves the table as it was.
+	w := &writer{t: t, p: p, truncate: t.Truncate}
 	pending := make([]etl.Row, 0, size)
 	o := out.Port(etl.Main)
 	flush := func() error {
@@ -259,7 +261,13 @@ func (t *Table) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
 	if err != nil {
 		return err
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	if w.truncate { // no rows came: the table still ends empty
+		return w.commit(ctx, nil)
+	}
+	return nil
 }
 
 // writer writes a Table's transactions.
@@ -267,6 +275,8 @@ type writer struct {
 	t     *Table
 	p     *tablePlan
 	stmts map[string]*sql.Stmt
+	// truncate: the table is still to be emptied, in the next transaction.
+	truncate bool
 }
 
 func (w *writer) commit(ctx context.Context, rows []etl.Row) error {
@@ -277,10 +287,15 @@ func (w *writer) commit(ctx context.Context, rows []etl.Row) error {
 	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
 	// Statements prepared in the transaction close with it.
 	w.stmts = map[string]*sql.Stmt{}
+	if w.truncate {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+quote(w.t.DB.Dialect, w.t.Name)); err != nil {
+			return fmt.Errorf("table %s: empty: %w", w.t.Name, err)
+		}
+	}
 	if err := w.write(ctx, tx, rows); err != nil {
 		return fmt.Errorf("table %s: %w", w.t.Name, err)
 	}
-	if cp := w.t.Checkpoint; cp != nil {
+	if cp := w.t.Checkpoint; cp != nil && len(rows) > 0 {
 		if err := cp.save(ctx, tx, rows[len(rows)-1], w.p.markIdx); err != nil {
 			return err
 		}
@@ -288,6 +303,7 @@ func (w *writer) commit(ctx context.Context, rows []etl.Row) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("table %s: commit: %w", w.t.Name, err)
 	}
+	w.truncate = false
 	return nil
 }
 
@@ -330,11 +346,27 @@ func (w *writer) write(ctx context.Context, tx *sql.Tx, rows []etl.Row) error {
 	return nil
 }
 
-// insert inserts (or upserts) rows with multi-row statements.
+// insert inserts (or upserts) rows with multi-row statements. An upsert
+// statement holds each key once (PostgreSQL refuses to change a row twice
+// in one): a repeated key starts the next statement, so rows still apply in
+// order.
 func (w *writer) insert(ctx context.Context, tx *sql.Tx, rows []etl.Row) error {
 	per := max(1, min(500, maxParams(w.t.DB.Dialect)/len(w.p.cols)))
+	seen := map[string]bool{}
+	var key []byte
 	for len(rows) > 0 {
 		n := min(per, len(rows))
+		if w.t.Mode == Upsert {
+			clear(seen)
+			for i, r := range rows[:n] {
+				key = etl.AppendKey(key[:0], r, w.p.keyFields)
+				if seen[string(key)] {
+					n = i
+					break
+				}
+				seen[string(key)] = true
+			}
+		}
 		args := make([]any, 0, n*len(w.p.cols))
 		for _, r := range rows[:n] {
 			for _, j := range w.p.colIdx {
