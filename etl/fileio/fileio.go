@@ -140,7 +140,8 @@ func (s *Source) Run(ctx context.Context, _ etl.Inputs, out etl.Outputs) error {
 		return o.Emit(ctx, row)
 	}
 	if s.Format == CSV {
-		r := csv.NewReader(bufio.NewReader(f))
+		limit := &recordLimit{r: f}
+		r := csv.NewReader(limit)
 		r.FieldsPerRecord = schema.Len()
 		r.ReuseRecord = true
 		if _, err := r.Read(); err != nil { // the header
@@ -148,6 +149,7 @@ func (s *Source) Run(ctx context.Context, _ etl.Inputs, out etl.Outputs) error {
 		}
 		line++
 		for {
+			limit.n = 0
 			rec, err := r.Read()
 			if err == io.EOF {
 				return nil
@@ -184,6 +186,22 @@ func (s *Source) Run(ctx context.Context, _ etl.Inputs, out etl.Outputs) error {
 		}
 	}
 	return sc.Err()
+}
+
+// recordLimit bounds what one CSV record may read, which encoding/csv does
+// not: a stray quote would otherwise read the whole file into memory.
+type recordLimit struct {
+	r io.Reader
+	n int
+}
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.n > maxLine {
+		return 0, fmt.Errorf("a record larger than %d bytes (an unclosed quote?)", maxLine)
+	}
+	n, err := l.r.Read(p)
+	l.n += n
+	return n, err
 }
 
 // jsonValue turns a decoded JSON value into a row value: numbers become

@@ -127,3 +127,23 @@ func FuzzSource(f *testing.F) {
 		}
 	})
 }
+
+// An unclosed quote cannot make the source read a whole file into one
+// record.
+func TestCSVRecordLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Repeat("x", 1<<20) + "\n"
+	f.WriteString("a\n\"")
+	for range 20 {
+		f.WriteString(line)
+	}
+	f.Close()
+	_, err = etl.New("big").Then("file", &fileio.Source{Path: path}).Then("out", &etl.Collector{}).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "record larger than") {
+		t.Fatalf("error %v", err)
+	}
+}

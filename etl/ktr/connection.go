@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/articlekit/articlekit/articles/sqldb"
 )
 
 // ErrUnsupportedDatabase is returned, wrapped, by Connection.DSN for a
@@ -133,7 +135,7 @@ func networkDSN(scheme, user, password, host, port, database, query string) (str
 func jdbcDSN(jdbc, user, password, prefix string) (string, error) {
 	rest, ok := strings.CutPrefix(strings.TrimSpace(jdbc), "jdbc:")
 	if !ok {
-		return "", fmt.Errorf("%w: CUSTOM_URL %q is not a JDBC URL (set %sURL)", ErrUnsupportedDatabase, jdbc, prefix)
+		return "", fmt.Errorf("%w: CUSTOM_URL %q is not a JDBC URL (set %sURL)", ErrUnsupportedDatabase, sqldb.Redact(jdbc), prefix)
 	}
 	driver, _, _ := strings.Cut(rest, ":")
 	var scheme, query string
@@ -153,7 +155,7 @@ func jdbcDSN(jdbc, user, password, prefix string) (string, error) {
 	}
 	u, err := url.Parse(rest)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("CUSTOM_URL %q: want jdbc:%s://host[:port]/database", jdbc, driver)
+		return "", fmt.Errorf("CUSTOM_URL %q: want jdbc:%s://host[:port]/database", sqldb.Redact(jdbc), driver)
 	}
 	if u.User != nil {
 		if user == "" {

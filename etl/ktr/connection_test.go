@@ -147,3 +147,14 @@ func TestDecodePassword(t *testing.T) {
 		}
 	}
 }
+
+// A malformed CUSTOM_URL is named in the error without its password.
+func TestCustomURLErrorsHidePasswords(t *testing.T) {
+	for _, raw := range []string{"jdbc:postgresql://bob:s3cret@/db", "odbc://bob:s3cret@host/db"} {
+		c := Connection{Name: "g", Type: "GENERIC", Attributes: map[string]string{"CUSTOM_URL": raw}}
+		_, err := c.DSN(nil, nil)
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("DSN(%q) error: %v", raw, err)
+		}
+	}
+}

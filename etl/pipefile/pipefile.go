@@ -120,8 +120,12 @@ const maxFileSize = 4 << 20
 
 var reference = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// Parse reads a pipeline file, replacing ${NAME} with lookup(NAME). Every
-// reference without a value, unknown key or malformed value is an error.
+// Parse reads a pipeline file, replacing ${NAME} in its values with
+// lookup(NAME). A quoted value stays text; a plain one is read for what it
+// becomes (commit_size: ${N} is a number). Substitution happens after
+// parsing, so a value cannot change the file's structure; a reference
+// inside a flow collection ([…] or {…}) must be quoted. Every reference
+// without a value, unknown key or malformed value is an error.
 func Parse(r io.Reader, lookup func(string) (string, bool)) (*File, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
 	if err != nil {
@@ -130,15 +134,22 @@ func Parse(r io.Reader, lookup func(string) (string, bool)) (*File, error) {
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("pipefile: larger than %d bytes", maxFileSize)
 	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("pipefile: %w", err)
+	}
+	if root.Kind == 0 {
+		return nil, errors.New("pipefile: empty file")
+	}
 	missing := map[string]bool{}
-	data = reference.ReplaceAllFunc(data, func(ref []byte) []byte {
-		name := string(ref[2 : len(ref)-1])
+	substitute(&root, func(ref string) string {
+		name := ref[2 : len(ref)-1]
 		v, ok := lookup(name)
 		if !ok {
 			missing[name] = true
 		}
-		return []byte(v)
-	})
+		return v
+	}, 0)
 	if len(missing) > 0 {
 		names := make([]string, 0, len(missing))
 		for n := range missing {
@@ -147,7 +158,12 @@ func Parse(r io.Reader, lookup func(string) (string, bool)) (*File, error) {
 		sort.Strings(names)
 		return nil, fmt.Errorf("pipefile: no value for %s", strings.Join(names, ", "))
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	// Decoded again from text, so that unknown keys are caught.
+	text, err := yaml.Marshal(&root)
+	if err != nil {
+		return nil, fmt.Errorf("pipefile: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(text))
 	dec.KnownFields(true)
 	var f File
 	if err := dec.Decode(&f); err != nil {
@@ -163,4 +179,25 @@ func Parse(r io.Reader, lookup func(string) (string, bool)) (*File, error) {
 		return nil, errors.New("pipefile: the pipeline has no steps")
 	}
 	return &f, nil
+}
+
+// maxDepth bounds the nesting substitute walks.
+const maxDepth = 100
+
+// substitute replaces the references in n's scalars.
+func substitute(n *yaml.Node, value func(ref string) string, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!binary" {
+		if v := reference.ReplaceAllStringFunc(n.Value, value); v != n.Value {
+			n.Value = v
+			if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+				n.Tag, n.Style = "", 0 // plain: read for what it now is
+			}
+		}
+	}
+	for _, c := range n.Content {
+		substitute(c, value, depth+1)
+	}
 }

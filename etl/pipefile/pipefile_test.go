@@ -29,7 +29,8 @@ func TestParseErrors(t *testing.T) {
 		{"no name", "steps: [{name: a, type: pass}]", "no name"},
 		{"no steps", "name: x", "no steps"},
 		{"unknown key", "name: x\nsteps: [{name: a, type: pass, colour: red}]", "field colour not found"},
-		{"missing variables", "name: ${A}\nsteps: [{name: ${B}, type: pass}]", "no value for A, B"},
+		{"missing variables", "name: ${A}\nsteps: [{name: \"${B}\", type: pass}]", "no value for A, B"},
+		{"unquoted reference in a flow collection", "name: x\nsteps: [{name: ${B}, type: pass}]", "pipefile"},
 		{"not yaml", "name: [", "pipefile"},
 		{"wrong type", "name: x\nsteps: {a: 1}", "cannot unmarshal"},
 	}
@@ -172,4 +173,17 @@ func FuzzParse(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// A value cannot change the file's structure, and a quoted one stays text.
+func TestSubstitutionIsData(t *testing.T) {
+	text := "name: x\nconnections:\n  d: \"${URL}\"\nsteps:\n  - name: \"${NAME}\"\n    type: pass\n    copies: ${N}\n"
+	f, err := pipefile.Parse(strings.NewReader(text), lookup(map[string]string{
+		"URL": "null", "NAME": "a\"b # c\nsteps: []", "N": "2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Connections["d"] != "null" || len(f.Steps) != 1 || f.Steps[0].Name != "a\"b # c\nsteps: []" || f.Steps[0].Copies != 2 {
+		t.Fatalf("%+v", f)
+	}
 }

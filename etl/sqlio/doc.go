@@ -9,6 +9,11 @@
 // past the watermark the Table saved, in the same transaction as the rows
 // it wrote, so a killed run resumes without gaps or duplicates.
 //
+// An in-memory SQLite database (sqlite://:memory:) has one connection: a
+// Query still reading it holds that connection, so a Table writing to the
+// same database waits for ever. Use a file for a pipeline that reads and
+// writes one SQLite database.
+//
 //	src, _ := sqldb.Open("sqlite://a.db", sqldb.Options{})
 //	dst, _ := sqldb.Open("postgres://…", sqldb.Options{})
 //	p := etl.New("copy").
