@@ -150,6 +150,15 @@ type Output struct {
 // output that is not connected are only counted.
 func (o *Output) Connected() bool { return len(o.targets) > 0 }
 
+// Count records n rows as emitted on an output that is not connected, for
+// a step that does not keep rows nobody reads. On a connected output it
+// does nothing: rows must be emitted.
+func (o *Output) Count(n int) {
+	if len(o.targets) == 0 && o.written != nil {
+		o.written.Add(int64(n))
+	}
+}
+
 // Emit sends row on, in a batch. The row must not be modified afterwards.
 func (o *Output) Emit(ctx context.Context, row Row) error {
 	if len(o.targets) == 0 {

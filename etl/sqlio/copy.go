@@ -67,6 +67,7 @@ func (t *Table) copyRows(ctx context.Context, p *tablePlan, in *etl.Input, out *
 		}
 		truncate = false
 		// Rows go on only once they are committed.
+		out.Count(src.n)
 		for _, r := range src.kept {
 			if err := out.Emit(ctx, r); err != nil {
 				return err

@@ -185,8 +185,13 @@ func TestCopy(t *testing.T) {
 	src := rows(int64(1), "one", int64(1), int64(2), "two\ttab\nnewline", int64(1), int64(3), nil, int64(1))
 	src.Times = 1
 	cp := &sqlio.Checkpoint{DB: db, Name: "copy", Fields: []string{"id"}}
-	if err := write(t, src, &sqlio.Table{DB: db, Name: "b", Copy: true, CommitSize: 2, Checkpoint: cp}); err != nil {
+	res, err := etl.New("copy").Then("source", src).Then("table", &sqlio.Table{DB: db, Name: "b", Copy: true, CommitSize: 2, Checkpoint: cp}).
+		Run(context.Background())
+	if err != nil {
 		t.Fatal(err)
+	}
+	if w := res.Step("table").Written; w != 3 {
+		t.Fatalf("the table counts %d rows written, want 3", w)
 	}
 	if got, want := dump(t, db, "b"), "[1 one 1] [2 two\ttab\nnewline 1] [3 <nil> 1]"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
