@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/articlekit/articlekit/articles/articlestest"
@@ -107,9 +108,12 @@ func TestSamplesRunAsKettleDocuments(t *testing.T) {
 // The REST Client sample, against a local server standing in for the
 // weather API it names.
 func TestRestClientSample(t *testing.T) {
+	var mu sync.Mutex
 	var calls []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		calls = append(calls, r.Method+" "+r.URL.Path+" q="+r.URL.Query().Get("q"))
+		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"city":%q}`, r.URL.Query().Get("q"))
 	}))

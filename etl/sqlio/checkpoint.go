@@ -68,9 +68,18 @@ type mark struct {
 // changes nothing: the table is created by the first save.
 func (c *Checkpoint) Load(ctx context.Context) ([]any, error) {
 	var text string
-	err := c.DB.Write.DB.QueryRowContext(ctx, "SELECT watermark FROM "+quote(c.DB.Dialect, CheckpointTable)+
-		" WHERE name = "+param(c.DB.Dialect, 1), c.Name).Scan(&text)
-	if errors.Is(err, sql.ErrNoRows) || err != nil && !c.exists(ctx) {
+	load := func() error {
+		return c.DB.Write.DB.QueryRowContext(ctx, "SELECT watermark FROM "+quote(c.DB.Dialect, CheckpointTable)+
+			" WHERE name = "+param(c.DB.Dialect, 1), c.Name).Scan(&text)
+	}
+	err := load()
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if !c.exists(ctx) {
+			return nil, nil // no table yet: no checkpoint
+		}
+		err = load() // the table may have been created meanwhile
+	}
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
