@@ -1,0 +1,276 @@
+package gateway
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Identity is who a request comes from, once authenticated.
+type Identity struct {
+	// Consumer is the configured consumer's name, or for a token of an
+	// unknown subject "jwt:" and its subject; "anonymous" on anonymous
+	// routes.
+	Consumer string
+	Tier     string
+	Scheme   string
+	Scopes   []string
+}
+
+// Authentication errors, mapped to 401 and 403.
+var (
+	ErrUnauthenticated = errors.New("missing or invalid credentials")
+	ErrForbidden       = errors.New("credentials lack a required scope")
+)
+
+// authenticator checks credentials against the configuration.
+type authenticator struct {
+	keys     map[[32]byte]*Consumer // sha256 of an API key
+	basic    map[string]*Consumer
+	subjects map[string]*Consumer
+	jwt      jwt.Keyfunc
+	parser   *jwt.Parser
+	// verified caches Basic credentials bcrypt accepted (by their sha256),
+	// so that each request does not pay bcrypt's deliberate slowness; only
+	// successes are kept, at most one per consumer's password.
+	verified sync.Map
+}
+
+// apiKeyHeaders are where API keys are read from: WSO2's header, then the
+// usual one. Keys in the query string are not accepted: they end up in logs.
+var apiKeyHeaders = []string{"apikey", "X-API-Key"}
+
+func newAuthenticator(ctx context.Context, cfg Config) (*authenticator, error) {
+	a := &authenticator{keys: map[[32]byte]*Consumer{}, basic: map[string]*Consumer{}, subjects: map[string]*Consumer{}}
+	for i := range cfg.Consumers {
+		c := &cfg.Consumers[i]
+		for _, k := range c.APIKeys {
+			a.keys[sha256.Sum256([]byte(k))] = c
+		}
+		if c.BasicPasswordHash != "" {
+			a.basic[c.Name] = c
+		}
+		for _, s := range c.Subjects {
+			a.subjects[s] = c
+		}
+	}
+	if cfg.JWT.JWKSURL != "" || len(cfg.JWT.Keys) > 0 {
+		kf, err := newKeyfunc(ctx, cfg.JWT)
+		if err != nil {
+			return nil, err
+		}
+		a.jwt = kf
+		opts := []jwt.ParserOption{
+			jwt.WithValidMethods([]string{"RS256", "ES256", "HS256"}),
+			jwt.WithLeeway(cfg.JWT.Leeway),
+			jwt.WithExpirationRequired(),
+		}
+		if cfg.JWT.Issuer != "" {
+			opts = append(opts, jwt.WithIssuer(cfg.JWT.Issuer))
+		}
+		if cfg.JWT.Audience != "" {
+			opts = append(opts, jwt.WithAudience(cfg.JWT.Audience))
+		}
+		a.parser = jwt.NewParser(opts...)
+	}
+	return a, nil
+}
+
+// newKeyfunc finds a token's key in the JWKS URL's set (refreshed by
+// keyfunc on unknown key ids) or among the configured keys, always of the
+// family the token's algorithm needs: an HS256 token is never checked
+// with a public key as its secret.
+func newKeyfunc(ctx context.Context, cfg JWT) (jwt.Keyfunc, error) {
+	var remote keyfunc.Keyfunc
+	if cfg.JWKSURL != "" {
+		var err error
+		if remote, err = keyfunc.NewDefaultCtx(ctx, []string{cfg.JWKSURL}); err != nil {
+			return nil, fmt.Errorf("gateway: jwks %s: %w", cfg.JWKSURL, err)
+		}
+	}
+	type key struct {
+		id  string
+		key any
+	}
+	var keys []key
+	for i, k := range cfg.Keys {
+		switch {
+		case k.Secret != "":
+			keys = append(keys, key{k.ID, []byte(k.Secret)})
+		case strings.Contains(k.PEM, "BEGIN"):
+			if rk, err := jwt.ParseRSAPublicKeyFromPEM([]byte(k.PEM)); err == nil {
+				keys = append(keys, key{k.ID, rk})
+			} else if ek, err := jwt.ParseECPublicKeyFromPEM([]byte(k.PEM)); err == nil {
+				keys = append(keys, key{k.ID, ek})
+			} else {
+				return nil, fmt.Errorf("gateway: jwt key %d: not an RSA or EC public key", i)
+			}
+		default:
+			return nil, fmt.Errorf("gateway: jwt key %d: give pem or secret", i)
+		}
+	}
+	return func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		for _, k := range keys {
+			if k.id != "" && kid != "" && k.id != kid {
+				continue
+			}
+			switch k.key.(type) {
+			case []byte:
+				if _, ok := t.Method.(*jwt.SigningMethodHMAC); ok {
+					return k.key, nil
+				}
+			case *rsa.PublicKey:
+				if _, ok := t.Method.(*jwt.SigningMethodRSA); ok {
+					return k.key, nil
+				}
+			case *ecdsa.PublicKey:
+				if _, ok := t.Method.(*jwt.SigningMethodECDSA); ok {
+					return k.key, nil
+				}
+			}
+		}
+		if remote != nil {
+			return remote.Keyfunc(t)
+		}
+		return nil, errors.New("no key for this token")
+	}, nil
+}
+
+// authenticate identifies r by the first scheme in schemes its credentials
+// satisfy.
+func (a *authenticator) authenticate(r *http.Request, route *Route) (Identity, error) {
+	for _, scheme := range route.Auth {
+		var id Identity
+		var ok bool
+		var err error
+		switch scheme {
+		case AuthAnonymous:
+			return Identity{Consumer: "anonymous", Tier: TierUnauthenticated, Scheme: scheme}, nil
+		case AuthAPIKey:
+			id, ok = a.apiKey(r)
+		case AuthBasic:
+			id, ok = a.basicAuth(r)
+		case AuthJWT:
+			id, ok, err = a.bearer(r)
+		}
+		if err != nil {
+			return Identity{}, err
+		}
+		if !ok {
+			continue
+		}
+		if id.Tier == "" {
+			id.Tier = TierUnauthenticated
+		}
+		for _, s := range route.Scopes {
+			if !slices.Contains(id.Scopes, s) {
+				return id, fmt.Errorf("%w: %s", ErrForbidden, s)
+			}
+		}
+		return id, nil
+	}
+	return Identity{}, ErrUnauthenticated
+}
+
+func (a *authenticator) apiKey(r *http.Request) (Identity, bool) {
+	for _, h := range apiKeyHeaders {
+		if k := r.Header.Get(h); k != "" {
+			if c, ok := a.keys[sha256.Sum256([]byte(k))]; ok {
+				return Identity{Consumer: c.Name, Tier: c.Tier, Scheme: AuthAPIKey}, true
+			}
+			return Identity{}, false
+		}
+	}
+	return Identity{}, false
+}
+
+func (a *authenticator) basicAuth(r *http.Request) (Identity, bool) {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return Identity{}, false
+	}
+	c, known := a.basic[user]
+	if !known {
+		// Spend the time a known user would, so that timing does not tell
+		// which names exist.
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(pass))
+		return Identity{}, false
+	}
+	sum := sha256.Sum256([]byte(user + "\x00" + pass))
+	if _, cached := a.verified.Load(sum); !cached {
+		if bcrypt.CompareHashAndPassword([]byte(c.BasicPasswordHash), []byte(pass)) != nil {
+			return Identity{}, false
+		}
+		a.verified.Store(sum, true)
+	}
+	return Identity{Consumer: c.Name, Tier: c.Tier, Scheme: AuthBasic}, true
+}
+
+// dummyHash is compared against for unknown users.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a password anyone has"), bcrypt.DefaultCost)
+	return h
+})
+
+// bearer validates a JWT bearer token. A request without one is not an
+// error (another scheme may match); a bad one is.
+func (a *authenticator) bearer(r *http.Request) (Identity, bool, error) {
+	h := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || a.parser == nil {
+		return Identity{}, false, nil
+	}
+	claims := jwt.MapClaims{}
+	if _, err := a.parser.ParseWithClaims(strings.TrimSpace(token), claims, a.jwt); err != nil {
+		return Identity{}, false, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
+	}
+	id := Identity{Scheme: AuthJWT, Scopes: scopes(claims)}
+	for _, claim := range []string{"sub", "azp", "client_id"} {
+		if s, _ := claims[claim].(string); s != "" {
+			if c, ok := a.subjects[s]; ok {
+				id.Consumer, id.Tier = c.Name, c.Tier
+				return id, true, nil
+			}
+			if id.Consumer == "" {
+				id.Consumer = "jwt:" + s
+			}
+		}
+	}
+	if id.Consumer == "" {
+		return Identity{}, false, fmt.Errorf("%w: the token names no subject", ErrUnauthenticated)
+	}
+	return id, true, nil
+}
+
+// scopes reads the scope (space-separated) or scp (list or string) claim.
+func scopes(c jwt.MapClaims) []string {
+	switch v := c["scope"].(type) {
+	case string:
+		return strings.Fields(v)
+	}
+	switch v := c["scp"].(type) {
+	case string:
+		return strings.Fields(v)
+	case []any:
+		var out []string
+		for _, s := range v {
+			if str, ok := s.(string); ok {
+				out = append(out, str)
+			}
+		}
+		return out
+	}
+	return nil
+}

@@ -1,0 +1,431 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the gateway's configuration: what it listens on, who may call
+// it, where requests go and how fast. Load it from YAML with ParseConfig or
+// build it in Go; Validate reports every mistake at once.
+type Config struct {
+	// Listen holds the addresses: HTTP (default :8280) and HTTPS (default
+	// :8243) for API traffic, Admin (default :9443, HTTPS) for the admin
+	// API. An empty HTTPS or Admin address is not served when set to "-".
+	Listen Listen `yaml:"listen"`
+	// TLS names the certificate files; without them a self-signed
+	// development certificate is generated.
+	TLS TLS `yaml:"tls"`
+	// Admins may use the admin API (HTTP Basic, bcrypt hashes).
+	Admins []User `yaml:"admins"`
+	// Consumers are the callers the gateway knows, with their credentials
+	// and throttling tier.
+	Consumers []Consumer `yaml:"consumers"`
+	// Tiers are the throttling tiers by name; WSO2's defaults (Unlimited,
+	// Gold, Silver, Bronze, Unauthenticated) are there unless replaced.
+	Tiers map[string]Limit `yaml:"tiers"`
+	// JWT validates bearer tokens.
+	JWT JWT `yaml:"jwt"`
+	// Upstreams are the pools requests are sent to, by name.
+	Upstreams map[string]Upstream `yaml:"upstreams"`
+	// Routes map requests to upstreams, first match wins in ServeMux's
+	// most-specific-pattern order.
+	Routes []Route `yaml:"routes"`
+	// Redis, when set (redis://host:port/db), shares throttling counts
+	// between gateway instances.
+	Redis string `yaml:"redis"`
+}
+
+// Listen holds the listen addresses.
+type Listen struct {
+	HTTP  string `yaml:"http"`
+	HTTPS string `yaml:"https"`
+	Admin string `yaml:"admin"`
+}
+
+// TLS names a certificate and its key, PEM files.
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// User is a name and a bcrypt hash of its password.
+type User struct {
+	Name         string `yaml:"name"`
+	PasswordHash string `yaml:"password_hash"`
+}
+
+// Consumer is a caller: an application with API keys, a Basic user, or a
+// JWT subject. Its Tier sets its rate (Unauthenticated when empty).
+type Consumer struct {
+	Name    string   `yaml:"name"`
+	Tier    string   `yaml:"tier"`
+	APIKeys []string `yaml:"api_keys"`
+	// Basic lets the consumer in with HTTP Basic as Name and a password
+	// matching this bcrypt hash.
+	BasicPasswordHash string `yaml:"basic_password_hash"`
+	// Subjects are the JWT "sub" (or "azp", "client_id") values that are
+	// this consumer.
+	Subjects []string `yaml:"jwt_subjects"`
+}
+
+// Limit is a rate: Requests per Per, with Burst requests allowed at once
+// (Requests when 0). A zero Requests is unlimited.
+type Limit struct {
+	Requests int           `yaml:"requests"`
+	Per      time.Duration `yaml:"per"`
+	Burst    int           `yaml:"burst"`
+}
+
+// Unlimited reports whether the limit lets everything through.
+func (l Limit) Unlimited() bool { return l.Requests <= 0 }
+
+// Tier names, as WSO2 API Manager has them.
+const (
+	TierUnlimited       = "Unlimited"
+	TierGold            = "Gold"
+	TierSilver          = "Silver"
+	TierBronze          = "Bronze"
+	TierUnauthenticated = "Unauthenticated"
+)
+
+// DefaultTiers are WSO2's default subscription tiers.
+func DefaultTiers() map[string]Limit {
+	return map[string]Limit{
+		TierUnlimited:       {},
+		TierGold:            {Requests: 5000, Per: time.Minute},
+		TierSilver:          {Requests: 2000, Per: time.Minute},
+		TierBronze:          {Requests: 1000, Per: time.Minute},
+		TierUnauthenticated: {Requests: 500, Per: time.Minute},
+	}
+}
+
+// JWT says which bearer tokens are valid: signed with a key from JWKSURL
+// (fetched, cached and refreshed on unknown key ids) or Keys (PEM public
+// keys for RS256/ES256, or a shared secret for HS256), issued by Issuer
+// for Audience.
+type JWT struct {
+	JWKSURL  string   `yaml:"jwks_url"`
+	Keys     []JWTKey `yaml:"keys"`
+	Issuer   string   `yaml:"issuer"`
+	Audience string   `yaml:"audience"`
+	// Leeway tolerates clock skew on exp and nbf. Default: 30s.
+	Leeway time.Duration `yaml:"leeway"`
+}
+
+// JWTKey is a verification key: a PEM public key or an HMAC secret.
+type JWTKey struct {
+	ID     string `yaml:"id"`
+	PEM    string `yaml:"pem"`
+	Secret string `yaml:"secret"`
+}
+
+// Upstream is a pool of targets.
+type Upstream struct {
+	Targets []Target `yaml:"targets"`
+	// Balance is round_robin (default), weighted or least_requests.
+	Balance string `yaml:"balance"`
+	// Health checks every target with GET Health.Path.
+	Health HealthCheck `yaml:"health"`
+	// Suspension takes a failing target out of the pool for a while,
+	// longer each time it fails again (WSO2's endpoint suspension).
+	Suspension Suspension `yaml:"suspension"`
+	// Failover names the pool to use when this one has no live target.
+	Failover string `yaml:"failover"`
+}
+
+// Target is one upstream server.
+type Target struct {
+	URL    string `yaml:"url"`
+	Weight int    `yaml:"weight"`
+}
+
+// HealthCheck probes targets; a zero Interval turns it off.
+type HealthCheck struct {
+	Path     string        `yaml:"path"`
+	Interval time.Duration `yaml:"interval"`
+	Timeout  time.Duration `yaml:"timeout"`
+}
+
+// Suspension tunes passive ejection: after Failures consecutive failures a
+// target is suspended for Initial, then Factor times longer at each new
+// failure, up to Max.
+type Suspension struct {
+	Failures int           `yaml:"failures"`
+	Initial  time.Duration `yaml:"initial"`
+	Factor   float64       `yaml:"factor"`
+	Max      time.Duration `yaml:"max"`
+}
+
+// Route sends matching requests to an upstream.
+type Route struct {
+	Name string `yaml:"name"`
+	// Methods it matches (every method when empty).
+	Methods []string `yaml:"methods"`
+	// Path is a net/http ServeMux pattern path: /articles/{id},
+	// /articles/{rest...}, /static/ (a prefix).
+	Path string `yaml:"path"`
+	Host string `yaml:"host"`
+	// Upstream is the pool the route sends to.
+	Upstream string `yaml:"upstream"`
+	// StripPrefix is removed from the path, then AddPrefix put before it.
+	StripPrefix string `yaml:"strip_prefix"`
+	AddPrefix   string `yaml:"add_prefix"`
+	// Timeout bounds one upstream attempt. Default: 30s.
+	Timeout time.Duration `yaml:"timeout"`
+	// Retries are further attempts, on other targets, for idempotent
+	// methods whose attempt failed without an answer or with 502/503/504.
+	Retries int `yaml:"retries"`
+	// Auth lists the schemes accepted: apikey, jwt, basic; or anonymous.
+	Auth []string `yaml:"auth"`
+	// Scopes a JWT must all carry (scope or scp claim).
+	Scopes []string `yaml:"scopes"`
+	// Limit caps the route's requests from all consumers together.
+	Limit Limit `yaml:"limit"`
+}
+
+// Auth schemes.
+const (
+	AuthAPIKey    = "apikey"
+	AuthJWT       = "jwt"
+	AuthBasic     = "basic"
+	AuthAnonymous = "anonymous"
+)
+
+// Balancing strategies.
+const (
+	BalanceRoundRobin    = "round_robin"
+	BalanceWeighted      = "weighted"
+	BalanceLeastRequests = "least_requests"
+)
+
+// maxConfigSize bounds what ParseConfig reads.
+const maxConfigSize = 4 << 20
+
+// ParseConfig reads a YAML configuration, refusing unknown keys, and
+// validates it.
+func ParseConfig(r io.Reader) (Config, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxConfigSize+1))
+	if err != nil {
+		return Config{}, fmt.Errorf("gateway: read config: %w", err)
+	}
+	if len(data) > maxConfigSize {
+		return Config{}, fmt.Errorf("gateway: config larger than %d bytes", maxConfigSize)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var cfg Config
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("gateway: config: %w", err)
+	}
+	cfg = cfg.WithDefaults()
+	return cfg, cfg.Validate()
+}
+
+// WithDefaults fills in what is not set.
+func (c Config) WithDefaults() Config {
+	if c.Listen.HTTP == "" {
+		c.Listen.HTTP = ":8280"
+	}
+	if c.Listen.HTTPS == "" {
+		c.Listen.HTTPS = ":8243"
+	}
+	if c.Listen.Admin == "" {
+		c.Listen.Admin = ":9443"
+	}
+	tiers := DefaultTiers()
+	for name, l := range c.Tiers {
+		tiers[name] = l
+	}
+	c.Tiers = tiers
+	if c.JWT.Leeway == 0 {
+		c.JWT.Leeway = 30 * time.Second
+	}
+	upstreams := make(map[string]Upstream, len(c.Upstreams))
+	for name, u := range c.Upstreams {
+		if u.Balance == "" {
+			u.Balance = BalanceRoundRobin
+		}
+		s := &u.Suspension
+		if s.Failures <= 0 {
+			s.Failures = 3
+		}
+		if s.Initial <= 0 {
+			s.Initial = 30 * time.Second
+		}
+		if s.Factor < 1 {
+			s.Factor = 2
+		}
+		if s.Max <= 0 {
+			s.Max = 5 * time.Minute
+		}
+		if u.Health.Interval > 0 && u.Health.Timeout <= 0 {
+			u.Health.Timeout = 2 * time.Second
+		}
+		for i := range u.Targets {
+			if u.Targets[i].Weight <= 0 {
+				u.Targets[i].Weight = 1
+			}
+		}
+		upstreams[name] = u
+	}
+	c.Upstreams = upstreams
+	routes := slices.Clone(c.Routes)
+	for i := range routes {
+		if routes[i].Timeout <= 0 {
+			routes[i].Timeout = 30 * time.Second
+		}
+	}
+	c.Routes = routes
+	return c
+}
+
+// Validate reports every mistake in the configuration, one per line.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	keys := map[string]string{}
+	for i, cons := range c.Consumers {
+		if cons.Name == "" {
+			add("consumers[%d]: no name", i)
+		}
+		if _, ok := c.Tiers[cons.Tier]; cons.Tier != "" && !ok {
+			add("consumer %q: unknown tier %q", cons.Name, cons.Tier)
+		}
+		for _, k := range cons.APIKeys {
+			if len(k) < 16 {
+				add("consumer %q: an API key shorter than 16 characters", cons.Name)
+			}
+			if other, dup := keys[k]; dup {
+				add("consumers %q and %q share an API key", other, cons.Name)
+			}
+			keys[k] = cons.Name
+		}
+		if h := cons.BasicPasswordHash; h != "" && !strings.HasPrefix(h, "$2") {
+			add("consumer %q: basic_password_hash is not a bcrypt hash", cons.Name)
+		}
+	}
+	for i, a := range c.Admins {
+		if a.Name == "" || !strings.HasPrefix(a.PasswordHash, "$2") {
+			add("admins[%d]: a name and a bcrypt password_hash are needed", i)
+		}
+	}
+	for name, l := range c.Tiers {
+		if l.Requests > 0 && l.Per <= 0 {
+			add("tier %q: requests without a period (per)", name)
+		}
+	}
+	for name, u := range c.Upstreams {
+		if len(u.Targets) == 0 {
+			add("upstream %q: no targets", name)
+		}
+		for _, t := range u.Targets {
+			if pu, err := url.Parse(t.URL); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+				add("upstream %q: target %q is not an http(s) URL", name, t.URL)
+			}
+		}
+		if !slices.Contains([]string{BalanceRoundRobin, BalanceWeighted, BalanceLeastRequests}, u.Balance) {
+			add("upstream %q: unknown balance %q (round_robin, weighted, least_requests)", name, u.Balance)
+		}
+		if _, ok := c.Upstreams[u.Failover]; u.Failover != "" && (!ok || u.Failover == name) {
+			add("upstream %q: failover %q is not another upstream", name, u.Failover)
+		}
+	}
+	names := map[string]bool{}
+	for i, r := range c.Routes {
+		label := r.Name
+		if label == "" {
+			label = fmt.Sprintf("routes[%d]", i)
+			add("%s: no name", label)
+		} else if names[r.Name] {
+			add("two routes are named %q", r.Name)
+		}
+		names[r.Name] = true
+		if !strings.HasPrefix(r.Path, "/") {
+			add("route %q: path %q does not start with /", label, r.Path)
+		}
+		if _, ok := c.Upstreams[r.Upstream]; !ok {
+			add("route %q: unknown upstream %q", label, r.Upstream)
+		}
+		for _, m := range r.Methods {
+			if m == "" || strings.ToUpper(m) != m || strings.ContainsAny(m, " /{}") {
+				add("route %q: bad method %q", label, m)
+			}
+		}
+		if len(r.Auth) == 0 {
+			add("route %q: no auth (list apikey, jwt, basic, or anonymous)", label)
+		}
+		for _, a := range r.Auth {
+			switch a {
+			case AuthAPIKey, AuthBasic:
+			case AuthJWT:
+				if c.JWT.JWKSURL == "" && len(c.JWT.Keys) == 0 {
+					add("route %q: jwt auth without jwt keys or a jwks_url", label)
+				}
+			case AuthAnonymous:
+				if len(r.Auth) > 1 {
+					add("route %q: anonymous excludes other schemes", label)
+				}
+			default:
+				add("route %q: unknown auth %q", label, a)
+			}
+		}
+		if len(r.Scopes) > 0 && !slices.Contains(r.Auth, AuthJWT) {
+			add("route %q: scopes need jwt auth", label)
+		}
+		if r.Limit.Requests > 0 && r.Limit.Per <= 0 {
+			add("route %q: a limit without a period (per)", label)
+		}
+		if r.Retries < 0 || r.Retries > 10 {
+			add("route %q: retries %d (0 to 10)", label, r.Retries)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("gateway: invalid config:\n%w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// idempotent methods may be retried.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// clone returns a deep copy: a Config shares no slice or map with it.
+func (c Config) clone() Config {
+	c.Admins = slices.Clone(c.Admins)
+	c.Consumers = slices.Clone(c.Consumers)
+	for i, cons := range c.Consumers {
+		c.Consumers[i].APIKeys = slices.Clone(cons.APIKeys)
+		c.Consumers[i].Subjects = slices.Clone(cons.Subjects)
+	}
+	c.Tiers = maps.Clone(c.Tiers)
+	c.JWT.Keys = slices.Clone(c.JWT.Keys)
+	ups := make(map[string]Upstream, len(c.Upstreams))
+	for name, u := range c.Upstreams {
+		u.Targets = slices.Clone(u.Targets)
+		ups[name] = u
+	}
+	c.Upstreams = ups
+	c.Routes = slices.Clone(c.Routes)
+	for i, r := range c.Routes {
+		c.Routes[i].Methods = slices.Clone(r.Methods)
+		c.Routes[i].Auth = slices.Clone(r.Auth)
+		c.Routes[i].Scopes = slices.Clone(r.Scopes)
+	}
+	return c
+}

@@ -1,0 +1,473 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/felixge/httpsnoop"
+	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/restapi/httpserver"
+)
+
+// Gateway is the proxy: an http.Handler that authenticates, throttles and
+// routes requests to upstream pools. Reload swaps its configuration
+// without dropping a request in flight.
+type Gateway struct {
+	log       *zap.Logger
+	metrics   *Metrics
+	transport http.RoundTripper
+	local     *localLimiter
+	shared    limiter // Redis, when configured
+	closeRDB  func() error
+	table     atomic.Pointer[table]
+	handler   http.Handler
+}
+
+// Option tunes a Gateway.
+type Option func(*Gateway)
+
+// WithLogger logs requests (with the consumer) and upstream health.
+func WithLogger(log *zap.Logger) Option { return func(g *Gateway) { g.log = log } }
+
+// WithMetrics records the gateway's metrics.
+func WithMetrics(m *Metrics) Option { return func(g *Gateway) { g.metrics = m } }
+
+// WithTransport sends upstream requests through rt (default: a tuned
+// http.Transport).
+func WithTransport(rt http.RoundTripper) Option { return func(g *Gateway) { g.transport = rt } }
+
+// table is one configuration, ready to serve.
+type table struct {
+	cfg   Config
+	mux   *http.ServeMux
+	auth  *authenticator
+	pools map[string]*pool
+	stop  context.CancelFunc // its background work: health checks, JWKS refresh
+}
+
+// New builds a gateway for cfg, which it validates.
+func New(cfg Config, opts ...Option) (*Gateway, error) {
+	g := &Gateway{log: zap.NewNop()}
+	for _, o := range opts {
+		o(g)
+	}
+	if g.transport == nil {
+		g.transport = &http.Transport{
+			Proxy:               nil, // upstreams are reached directly
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        1024,
+			MaxIdleConnsPerHost: 256,
+			IdleConnTimeout:     90 * time.Second,
+			ForceAttemptHTTP2:   true,
+		}
+	}
+	g.local = newLocalLimiter()
+	cfg = cfg.WithDefaults()
+	if cfg.Redis != "" {
+		rl, client, err := newRedisLimiter(cfg.Redis)
+		if err != nil {
+			return nil, err
+		}
+		g.shared, g.closeRDB = rl, client.Close
+	}
+	if err := g.Reload(cfg); err != nil {
+		if g.closeRDB != nil {
+			_ = g.closeRDB()
+		}
+		return nil, err
+	}
+	g.handler = httpserver.Chain(http.HandlerFunc(g.serve),
+		httpserver.RequestID,
+		g.accessLog,
+		httpserver.Recover(g.log, func(w http.ResponseWriter, _ *http.Request) {
+			problem(w, http.StatusInternalServerError, "")
+		}),
+	)
+	return g, nil
+}
+
+// ServeHTTP serves one request with the current configuration.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+
+// Config returns a copy of the configuration in force.
+func (g *Gateway) Config() Config { return g.table.Load().cfg.clone() }
+
+// Reload validates cfg and puts it in force. Requests already routed finish
+// with the configuration they started with; the old configuration's health
+// checks stop. The Redis setting cannot change by reloading.
+func (g *Gateway) Reload(cfg Config) error {
+	cfg = cfg.clone().WithDefaults() // the caller may go on changing its copy
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cur := g.table.Load(); cur != nil && cur.cfg.Redis != cfg.Redis {
+		return errors.New("gateway: the redis setting cannot change by reloading; restart")
+	}
+	t, err := g.build(cfg)
+	if err != nil {
+		return err
+	}
+	if old := g.table.Swap(t); old != nil {
+		old.stop()
+	}
+	return nil
+}
+
+// Close stops background work and closes the Redis client.
+func (g *Gateway) Close() error {
+	if t := g.table.Load(); t != nil {
+		t.stop()
+	}
+	if g.closeRDB != nil {
+		return g.closeRDB()
+	}
+	return nil
+}
+
+func (g *Gateway) build(cfg Config) (t *table, err error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() {
+		if err != nil {
+			cancel()
+		}
+	}()
+	t = &table{cfg: cfg, mux: http.NewServeMux(), pools: map[string]*pool{}, stop: cancel}
+	if t.auth, err = newAuthenticator(ctx, cfg); err != nil {
+		return nil, err
+	}
+	for name, u := range cfg.Upstreams {
+		p, err := newPool(name, u)
+		if err != nil {
+			return nil, err
+		}
+		p.onHealth = g.onHealth
+		t.pools[name] = p
+	}
+	for name, u := range cfg.Upstreams {
+		if u.Failover != "" {
+			t.pools[name].failover = t.pools[u.Failover]
+		}
+		for _, tg := range t.pools[name].targets {
+			g.onHealthGauge(name, tg.url.String(), true)
+		}
+		client := &http.Client{Transport: g.transport}
+		go t.pools[name].check(ctx, u.Health, client)
+	}
+	for i := range cfg.Routes {
+		rt := &cfg.Routes[i]
+		h := g.routeHandler(t, rt)
+		methods := rt.Methods
+		if len(methods) == 0 {
+			methods = []string{""}
+		}
+		for _, m := range methods {
+			pattern := strings.TrimSpace(m + " " + rt.Host + rt.Path)
+			if err := handle(t.mux, pattern, h); err != nil {
+				return nil, fmt.Errorf("gateway: route %q: %w", rt.Name, err)
+			}
+		}
+	}
+	return t, nil
+}
+
+// handle registers a pattern, turning ServeMux's panic on a bad or
+// conflicting pattern into an error.
+func handle(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("pattern %q: %v", pattern, r)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
+}
+
+// info is what the access log and metrics learn about a request as it
+// goes.
+type info struct {
+	route, consumer string
+}
+
+type infoKey struct{}
+
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
+	t := g.table.Load()
+	h, pattern := t.mux.Handler(r)
+	if pattern == "" {
+		problem(w, http.StatusNotFound, "no route matches this request")
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+func (g *Gateway) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in := &info{}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, in))
+		m := httpsnoop.CaptureMetrics(next, w, r)
+		if g.metrics != nil && in.route != "" {
+			g.metrics.requests.WithLabelValues(in.route, in.consumer, strconv.Itoa(m.Code)).Inc()
+		}
+		if ce := g.log.Check(zap.InfoLevel, "request"); ce != nil {
+			ce.Write(zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Int("status", m.Code),
+				zap.String("route", in.route), zap.String("consumer", in.consumer), zap.Int64("bytes", m.Written),
+				zap.Duration("duration", m.Duration), zap.String("remote", r.RemoteAddr),
+				zap.String("request_id", httpserver.RequestIDFrom(r.Context())))
+		}
+	})
+}
+
+// consumerLabel keeps metric labels bounded: unconfigured token subjects
+// are "unknown".
+func consumerLabel(id Identity) string {
+	if strings.HasPrefix(id.Consumer, "jwt:") {
+		return "unknown"
+	}
+	return id.Consumer
+}
+
+func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetXForwarded()
+			path, raw := pr.In.URL.Path, pr.In.URL.RawPath
+			if rt.StripPrefix != "" {
+				path = "/" + strings.TrimLeft(strings.TrimPrefix(path, rt.StripPrefix), "/")
+				if raw != "" {
+					raw = "/" + strings.TrimLeft(strings.TrimPrefix(raw, rt.StripPrefix), "/")
+				}
+			}
+			pr.Out.URL.Path = strings.TrimSuffix(rt.AddPrefix, "/") + path
+			if raw != "" {
+				pr.Out.URL.RawPath = strings.TrimSuffix(rt.AddPrefix, "/") + raw
+			}
+			// The gateway's own credentials stay here.
+			for _, h := range apiKeyHeaders {
+				pr.Out.Header.Del(h)
+			}
+			if _, _, basic := pr.In.BasicAuth(); basic {
+				pr.Out.Header.Del("Authorization")
+			}
+		},
+		Transport:    &retrier{g: g, pool: t.pools[rt.Upstream], route: rt},
+		ErrorHandler: g.proxyError,
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, _ := r.Context().Value(infoKey{}).(*info)
+		if in == nil {
+			in = &info{}
+		}
+		in.route = rt.Name
+		id, err := t.auth.authenticate(r, rt)
+		if err != nil {
+			g.refuse(w, rt, err)
+			return
+		}
+		in.consumer = consumerLabel(id)
+		if !g.throttle(w, r, rt, t, id) {
+			return
+		}
+		r.Header.Set("X-Consumer", id.Consumer)
+		proxy.ServeHTTP(w, r)
+	})
+}
+
+func (g *Gateway) refuse(w http.ResponseWriter, rt *Route, err error) {
+	reason, status := "unauthenticated", http.StatusUnauthorized
+	if errors.Is(err, ErrForbidden) {
+		reason, status = "forbidden", http.StatusForbidden
+	}
+	if g.metrics != nil {
+		g.metrics.authFails.WithLabelValues(rt.Name, reason).Inc()
+	}
+	if status == http.StatusUnauthorized {
+		var challenges []string
+		for _, a := range rt.Auth {
+			switch a {
+			case AuthJWT:
+				challenges = append(challenges, `Bearer realm="articlekit"`)
+			case AuthBasic:
+				challenges = append(challenges, `Basic realm="articlekit"`)
+			case AuthAPIKey:
+				challenges = append(challenges, `ApiKey realm="articlekit", header="apikey"`)
+			}
+		}
+		w.Header().Set("WWW-Authenticate", strings.Join(challenges, ", "))
+	}
+	problem(w, status, err.Error())
+}
+
+// throttle applies the consumer's tier and the route's limit, answering 429
+// when either is reached; it reports whether the request may go on.
+func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, rt *Route, t *table, id Identity) bool {
+	checks := []struct {
+		name, key string
+		limit     Limit
+	}{
+		{"consumer", "consumer:" + id.Consumer, t.cfg.Tiers[id.Tier]},
+		{"route", "route:" + rt.Name, rt.Limit},
+	}
+	if id.Consumer == "anonymous" {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		checks[0].key = "anonymous:" + host
+	}
+	var lim limiter = g.local
+	if g.shared != nil {
+		lim = g.shared
+	}
+	for _, c := range checks {
+		if c.limit.Unlimited() {
+			continue
+		}
+		d, err := lim.allow(r.Context(), c.key, c.limit)
+		if err != nil {
+			// A shared store that is down must not open the floodgates
+			// nor close the API: the instance's own limit stands in.
+			g.log.Warn("shared rate limit unavailable; limiting locally", zap.Error(err))
+			d, _ = g.local.allow(r.Context(), c.key, c.limit)
+		}
+		h := w.Header()
+		h.Set("RateLimit-Limit", strconv.Itoa(d.limit))
+		h.Set("RateLimit-Remaining", strconv.Itoa(d.remaining))
+		h.Set("RateLimit-Reset", strconv.Itoa(seconds(d.reset)))
+		if !d.allowed {
+			h.Set("Retry-After", strconv.Itoa(max(1, seconds(d.retryAfter))))
+			if g.metrics != nil {
+				g.metrics.throttled.WithLabelValues(rt.Name, c.name).Inc()
+			}
+			problem(w, http.StatusTooManyRequests, "rate limit reached ("+c.name+")")
+			return false
+		}
+	}
+	return true
+}
+
+// Upstream failures.
+var (
+	errNoTarget = errors.New("no upstream target is available")
+	errUpstream = errors.New("upstream failed")
+)
+
+func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		w.WriteHeader(499) // the client left; nobody reads this
+	case errors.Is(err, errNoTarget):
+		problem(w, http.StatusServiceUnavailable, "no upstream is available")
+	case errors.Is(err, context.DeadlineExceeded):
+		problem(w, http.StatusGatewayTimeout, "the upstream did not answer in time")
+	default:
+		g.log.Warn("upstream failed", zap.Error(err), zap.String("request_id", httpserver.RequestIDFrom(r.Context())))
+		problem(w, http.StatusBadGateway, "the upstream failed")
+	}
+}
+
+func (g *Gateway) onHealth(pool, target string, up bool) {
+	g.log.Info("upstream target changed", zap.String("upstream", pool), zap.String("target", target), zap.Bool("up", up))
+	g.onHealthGauge(pool, target, up)
+}
+
+func (g *Gateway) onHealthGauge(pool, target string, up bool) {
+	if g.metrics == nil {
+		return
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	g.metrics.up.WithLabelValues(pool, target).Set(v)
+}
+
+// retrier sends a request to the pool's targets: another one after a
+// failure, for idempotent requests without a body, up to the route's
+// retries; each attempt bounded by the route's timeout.
+type retrier struct {
+	g     *Gateway
+	pool  *pool
+	route *Route
+}
+
+func (rt *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
+	attempts := 1
+	if idempotent(req.Method) && (req.Body == nil || req.Body == http.NoBody) {
+		attempts += rt.route.Retries
+	}
+	tried := map[*target]bool{}
+	var last error = errNoTarget
+	for range attempts {
+		t := rt.pool.pick(tried)
+		if t == nil {
+			break
+		}
+		tried[t] = true
+		ctx, cancel := context.WithTimeout(req.Context(), rt.route.Timeout)
+		out := req.Clone(ctx)
+		out.URL.Scheme, out.URL.Host, out.Host = t.url.Scheme, t.url.Host, ""
+		if base := strings.TrimSuffix(t.url.Path, "/"); base != "" {
+			out.URL.Path = base + out.URL.Path
+			if out.URL.RawPath != "" {
+				out.URL.RawPath = base + out.URL.RawPath
+			}
+		}
+		t.outstanding.Add(1)
+		start := time.Now()
+		resp, err := rt.g.transport.RoundTrip(out)
+		if rt.g.metrics != nil {
+			rt.g.metrics.upstream.WithLabelValues(rt.pool.name).Observe(time.Since(start).Seconds())
+		}
+		failed := err != nil || resp.StatusCode == http.StatusBadGateway ||
+			resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout
+		if !failed || len(tried) == attempts {
+			if failed {
+				rt.pool.failed(t)
+			} else {
+				rt.pool.succeeded(t)
+			}
+			if err != nil {
+				t.outstanding.Add(-1)
+				cancel()
+				return nil, err
+			}
+			resp.Body = &release{ReadCloser: resp.Body, done: func() { t.outstanding.Add(-1); cancel() }}
+			return resp, nil
+		}
+		rt.pool.failed(t)
+		t.outstanding.Add(-1)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+			resp.Body.Close()
+			err = fmt.Errorf("%w: status %d", errUpstream, resp.StatusCode)
+		}
+		cancel()
+		if req.Context().Err() != nil {
+			return nil, req.Context().Err()
+		}
+		last = err
+	}
+	return nil, last
+}
+
+// release runs done once when the body is closed.
+type release struct {
+	io.ReadCloser
+	done func()
+	once atomic.Bool
+}
+
+func (r *release) Close() error {
+	err := r.ReadCloser.Close()
+	if r.once.CompareAndSwap(false, true) {
+		r.done()
+	}
+	return err
+}

@@ -1,0 +1,428 @@
+package gateway_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/articlekit/articlekit/gateway"
+)
+
+const (
+	goldKey   = "gold-key-0123456789abcdef"
+	bronzeKey = "bronze-key-0123456789abcd"
+)
+
+// upstream is a test server that echoes what reached it.
+type upstream struct {
+	*httptest.Server
+	hits atomic.Int64
+}
+
+func newUpstream(t *testing.T, name string) *upstream {
+	u := &upstream{}
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"upstream": name, "method": r.Method, "path": r.URL.Path, "raw_path": r.URL.RawPath,
+			"consumer": r.Header.Get("X-Consumer"), "apikey": r.Header.Get("apikey") + r.Header.Get("X-API-Key"),
+			"authorization": r.Header.Get("Authorization"), "forwarded_for": r.Header.Get("X-Forwarded-For"),
+			"connection": r.Header.Get("Connection"), "te": r.Header.Get("Te"),
+		})
+	}))
+	t.Cleanup(u.Close)
+	return u
+}
+
+type keys struct {
+	rsa    *rsa.PrivateKey
+	ec     *ecdsa.PrivateKey
+	secret []byte
+}
+
+func newKeys(t *testing.T) keys {
+	r, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys{rsa: r, ec: e, secret: []byte("a shared secret of enough length!")}
+}
+
+func publicPEM(t *testing.T, key any) string {
+	der, err := x509.MarshalPKIXPublicKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+func hash(t *testing.T, password string) string {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(h)
+}
+
+// harness is a gateway in front of upstreams a and b.
+type harness struct {
+	t    *testing.T
+	gw   *gateway.Gateway
+	srv  *httptest.Server
+	a, b *upstream
+	keys keys
+}
+
+func newHarness(t *testing.T, edit ...func(*gateway.Config)) *harness {
+	h := &harness{t: t, a: newUpstream(t, "a"), b: newUpstream(t, "b"), keys: newKeys(t)}
+	cfg := gateway.Config{
+		Consumers: []gateway.Consumer{
+			{Name: "gold-app", Tier: gateway.TierGold, APIKeys: []string{goldKey}, Subjects: []string{"gold-client"}},
+			{Name: "bronze-app", Tier: gateway.TierBronze, APIKeys: []string{bronzeKey}},
+			{Name: "ops", Tier: gateway.TierUnlimited, BasicPasswordHash: hash(t, "s3cret-pass")},
+		},
+		JWT: gateway.JWT{Issuer: "https://idp.test", Audience: "articles", Keys: []gateway.JWTKey{
+			{ID: "rsa", PEM: publicPEM(t, &h.keys.rsa.PublicKey)},
+			{ID: "ec", PEM: publicPEM(t, &h.keys.ec.PublicKey)},
+			{ID: "hmac", Secret: string(h.keys.secret)},
+		}},
+		Upstreams: map[string]gateway.Upstream{
+			"articles": {Targets: []gateway.Target{{URL: h.a.URL}}},
+			"pair":     {Targets: []gateway.Target{{URL: h.a.URL}, {URL: h.b.URL}}},
+		},
+		Routes: []gateway.Route{
+			{Name: "read", Methods: []string{"GET", "HEAD"}, Path: "/articles/", Upstream: "articles", Auth: []string{"apikey", "jwt", "basic"}},
+			{Name: "write", Methods: []string{"POST", "PUT", "DELETE"}, Path: "/articles/", Upstream: "articles",
+				Auth: []string{"jwt"}, Scopes: []string{"articles:write"}},
+			{Name: "public", Path: "/health", Upstream: "articles", Auth: []string{"anonymous"}},
+			{Name: "api", Path: "/api/v1/", Upstream: "pair", StripPrefix: "/api/v1", AddPrefix: "/v2", Auth: []string{"anonymous"}},
+		},
+	}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	gw, err := gateway.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gw.Close() })
+	h.gw = gw
+	h.srv = httptest.NewServer(gw)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// do sends a request; headers come in name, value pairs.
+func (h *harness) do(method, path string, headers ...string) (*http.Response, map[string]string) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.srv.URL+path, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var echo map[string]string
+	_ = json.Unmarshal(body, &echo)
+	if echo == nil {
+		echo = map[string]string{"body": string(body)}
+	}
+	return resp, echo
+}
+
+func (h *harness) token(method jwt.SigningMethod, kid string, claims jwt.MapClaims) string {
+	h.t.Helper()
+	base := jwt.MapClaims{"iss": "https://idp.test", "aud": "articles", "sub": "gold-client",
+		"exp": time.Now().Add(time.Hour).Unix(), "scope": "articles:read articles:write"}
+	for k, v := range claims {
+		if v == nil {
+			delete(base, k)
+		} else {
+			base[k] = v
+		}
+	}
+	tok := jwt.NewWithClaims(method, base)
+	tok.Header["kid"] = kid
+	var key any
+	switch method.(type) {
+	case *jwt.SigningMethodRSA:
+		key = h.keys.rsa
+	case *jwt.SigningMethodECDSA:
+		key = h.keys.ec
+	default:
+		key = h.keys.secret
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+func TestAuthentication(t *testing.T) {
+	h := newHarness(t)
+	basic := func(user, pass string) string {
+		req, _ := http.NewRequest("GET", "/", nil)
+		req.SetBasicAuth(user, pass)
+		return req.Header.Get("Authorization")
+	}
+	noneToken := func() string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "gold-client", "aud": "articles",
+			"iss": "https://idp.test", "exp": time.Now().Add(time.Hour).Unix(), "scope": "articles:write"})
+		s, _ := tok.SignedString(jwt.UnsafeAllowNoneSignatureType)
+		return s
+	}
+	// An HS256 token signed with the RSA public key as its secret: the
+	// classic algorithm confusion.
+	confused := func() string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "gold-client", "aud": "articles",
+			"iss": "https://idp.test", "exp": time.Now().Add(time.Hour).Unix(), "scope": "articles:write"})
+		tok.Header["kid"] = "rsa"
+		s, _ := tok.SignedString([]byte(publicPEM(t, &h.keys.rsa.PublicKey)))
+		return s
+	}
+	tests := []struct {
+		name     string
+		method   string
+		headers  []string
+		status   int
+		consumer string
+	}{
+		{"WSO2 apikey header", "GET", []string{"apikey", goldKey}, 200, "gold-app"},
+		{"X-API-Key header", "GET", []string{"X-API-Key", bronzeKey}, 200, "bronze-app"},
+		{"unknown key", "GET", []string{"apikey", "x" + goldKey}, 401, ""},
+		{"no credentials", "GET", nil, 401, ""},
+		{"basic", "GET", []string{"Authorization", basic("ops", "s3cret-pass")}, 200, "ops"},
+		{"basic, wrong password", "GET", []string{"Authorization", basic("ops", "nope")}, 401, ""},
+		{"basic, unknown user", "GET", []string{"Authorization", basic("who", "s3cret-pass")}, 401, ""},
+		{"RS256", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", nil)}, 200, "gold-app"},
+		{"ES256", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodES256, "ec", nil)}, 200, "gold-app"},
+		{"HS256", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodHS256, "hmac", nil)}, 200, "gold-app"},
+		{"unknown subject", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"sub": "someone"})}, 200, "jwt:someone"},
+		{"expired", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix()})}, 401, ""},
+		{"no expiry", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"exp": nil})}, 401, ""},
+		{"not yet valid", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"nbf": time.Now().Add(time.Hour).Unix()})}, 401, ""},
+		{"wrong audience", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"aud": "billing"})}, 401, ""},
+		{"wrong issuer", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"iss": "https://evil.test"})}, 401, ""},
+		{"alg none", "GET", []string{"Authorization", "Bearer " + noneToken()}, 401, ""},
+		{"HS256 with the RSA public key", "GET", []string{"Authorization", "Bearer " + confused()}, 401, ""},
+		{"forged signature", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", nil) + "x"}, 401, ""},
+		{"garbage token", "GET", []string{"Authorization", "Bearer abc.def.ghi"}, 401, ""},
+		{"write with the scope", "POST", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", nil)}, 200, "gold-app"},
+		{"write without the scope", "POST", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"scope": "articles:read"})}, 403, ""},
+		{"write with an API key only", "POST", []string{"apikey", goldKey}, 401, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := h.a.hits.Load()
+			resp, echo := h.do(tt.method, "/articles/1", tt.headers...)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d (%v)", resp.StatusCode, tt.status, echo)
+			}
+			if tt.status != 200 {
+				if h.a.hits.Load() != before {
+					t.Fatal("a refused request reached the upstream")
+				}
+				if tt.status == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+					t.Fatal("401 without WWW-Authenticate")
+				}
+				return
+			}
+			if echo["consumer"] != tt.consumer {
+				t.Fatalf("upstream saw consumer %q, want %q", echo["consumer"], tt.consumer)
+			}
+			if echo["apikey"] != "" || strings.HasPrefix(echo["authorization"], "Basic") {
+				t.Fatalf("the gateway's credentials reached the upstream: %v", echo)
+			}
+		})
+	}
+	t.Run("key in the query string is not accepted", func(t *testing.T) {
+		if resp, _ := h.do("GET", "/articles/1?apikey="+goldKey); resp.StatusCode != 401 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestRoutingAndRewriting(t *testing.T) {
+	h := newHarness(t)
+	tests := []struct {
+		name, method, path string
+		status             int
+		upstreamPath       string
+	}{
+		{"prefix rewrite", "GET", "/api/v1/articles/7", 200, "/v2/articles/7"},
+		{"anonymous", "GET", "/health", 200, "/health"},
+		{"no route", "GET", "/admin", 404, ""},
+		{"method not routed", "PATCH", "/health/x", 404, ""},
+		{"dot segments are cleaned, never sent", "GET", "/api/v1/../../admin", 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, echo := h.do(tt.method, tt.path)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d (%v)", resp.StatusCode, tt.status, echo)
+			}
+			if tt.upstreamPath != "" && echo["path"] != tt.upstreamPath {
+				t.Fatalf("upstream path %q, want %q", echo["path"], tt.upstreamPath)
+			}
+		})
+	}
+	t.Run("an encoded slash stays encoded", func(t *testing.T) {
+		resp, echo := h.do("GET", "/api/v1/a%2F..%2Fadmin")
+		if resp.StatusCode != 200 || echo["raw_path"] != "/v2/a%2F..%2Fadmin" {
+			t.Fatalf("status %d, upstream saw %v", resp.StatusCode, echo)
+		}
+	})
+	t.Run("hop-by-hop headers are not forwarded", func(t *testing.T) {
+		_, echo := h.do("GET", "/health", "Connection", "X-Secret", "X-Secret", "1", "Te", "trailers")
+		if echo["connection"] != "" {
+			t.Fatalf("upstream saw Connection %q", echo["connection"])
+		}
+	})
+}
+
+func TestBalancingAndEjection(t *testing.T) {
+	var failing atomic.Bool
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		fmt.Fprint(w, `{"upstream":"flaky"}`)
+	}))
+	defer flaky.Close()
+	h := newHarness(t, func(c *gateway.Config) {
+		u := c.Upstreams["pair"]
+		u.Targets = append(u.Targets, gateway.Target{URL: flaky.URL})
+		u.Suspension = gateway.Suspension{Failures: 1, Initial: time.Hour}
+		c.Upstreams["pair"] = u
+		c.Routes[3].Retries = 2
+	})
+	count := func(n int) map[string]int {
+		seen := map[string]int{}
+		for range n {
+			resp, echo := h.do("GET", "/api/v1/x")
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %v", resp.StatusCode, echo)
+			}
+			seen[echo["upstream"]]++
+		}
+		return seen
+	}
+	if seen := count(30); seen["a"] != 10 || seen["b"] != 10 || seen["flaky"] != 10 {
+		t.Fatalf("round robin spread %v", seen)
+	}
+	failing.Store(true)
+	// Every request still succeeds (retried elsewhere); the flaky target is
+	// then suspended and gets nothing.
+	if seen := count(30); seen["flaky"] != 0 || seen["a"]+seen["b"] != 30 {
+		t.Fatalf("with a failing target: %v", seen)
+	}
+}
+
+// Many requests from one consumer: the tier lets through its rate and
+// refuses the rest with 429, Retry-After and RateLimit headers.
+func TestThrottling(t *testing.T) {
+	h := newHarness(t, func(c *gateway.Config) {
+		c.Tiers = map[string]gateway.Limit{gateway.TierBronze: {Requests: 20, Per: time.Minute}}
+	})
+	var ok, throttled int
+	var last *http.Response
+	for range 50 {
+		resp, _ := h.do("GET", "/articles/1", "apikey", bronzeKey)
+		switch resp.StatusCode {
+		case 200:
+			ok++
+		case 429:
+			throttled++
+			last = resp
+		}
+	}
+	if ok != 20 || throttled != 30 {
+		t.Fatalf("%d passed, %d throttled; want 20 and 30", ok, throttled)
+	}
+	if last.Header.Get("Retry-After") == "" || last.Header.Get("RateLimit-Limit") != "20" || last.Header.Get("RateLimit-Remaining") != "0" {
+		t.Fatalf("headers %v", last.Header)
+	}
+	// Another consumer has its own budget.
+	if resp, _ := h.do("GET", "/articles/1", "apikey", goldKey); resp.StatusCode != 200 {
+		t.Fatalf("gold: %d", resp.StatusCode)
+	}
+}
+
+// A reload under load loses no request.
+func TestReloadUnderLoad(t *testing.T) {
+	h := newHarness(t, func(c *gateway.Config) {
+		c.Tiers = map[string]gateway.Limit{gateway.TierUnauthenticated: {}} // unlimited: this measures reloads
+	})
+	var wg sync.WaitGroup
+	var failures atomic.Int64
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := http.Get(h.srv.URL + "/health")
+				if err != nil || resp.StatusCode != 200 {
+					failures.Add(1)
+				}
+				if resp != nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		cfg := h.gw.Config()
+		cfg.Routes[0].Timeout = time.Duration(i+1) * time.Second
+		if err := h.gw.Reload(cfg); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	if failures.Load() != 0 {
+		t.Fatalf("%d requests failed across reloads", failures.Load())
+	}
+	bad := h.gw.Config()
+	bad.Routes[0].Upstream = "nowhere"
+	if err := h.gw.Reload(bad); err == nil || !strings.Contains(err.Error(), `unknown upstream "nowhere"`) {
+		t.Fatalf("bad reload: %v", err)
+	}
+	if h.gw.Config().Routes[0].Upstream != "articles" {
+		t.Fatal("a refused reload changed the configuration")
+	}
+}
