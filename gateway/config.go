@@ -303,8 +303,8 @@ func (c Config) Validate() error {
 			add("consumer %q: unknown tier %q", cons.Name, cons.Tier)
 		}
 		for _, k := range cons.APIKeys {
-			if len(k) < 16 {
-				add("consumer %q: an API key shorter than 16 characters", cons.Name)
+			if len(k) < 16 || strings.HasPrefix(k, "********") {
+				add("consumer %q: an API key shorter than 16 characters, or masked", cons.Name)
 			}
 			if other, dup := keys[k]; dup {
 				add("consumers %q and %q share an API key", other, cons.Name)

@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -24,6 +25,8 @@ type Config struct {
 	WriteTimeout time.Duration
 	// IdleTimeout bounds keep-alive idleness. Default: 120s.
 	IdleTimeout time.Duration
+	// TLS, when set, serves HTTPS.
+	TLS *tls.Config
 }
 
 func (c Config) withDefaults() Config {
@@ -46,6 +49,7 @@ func (c Config) withDefaults() Config {
 // Server is an HTTP server with an explicit start and a graceful stop.
 type Server struct {
 	srv  *http.Server
+	tls  *tls.Config
 	log  *zap.Logger
 	addr net.Addr
 	done chan struct{}
@@ -63,6 +67,7 @@ func New(cfg Config, handler http.Handler, log *zap.Logger) *Server {
 	s := &Server{
 		stopping: make(chan struct{}),
 		log:      log,
+		tls:      cfg.TLS,
 	}
 	s.srv = &http.Server{
 		Addr:              cfg.Addr,
@@ -98,6 +103,9 @@ func (s *Server) Start() error {
 	ln, err := net.Listen("tcp", s.srv.Addr)
 	if err != nil {
 		return fmt.Errorf("httpserver: listen on %s: %w", s.srv.Addr, err)
+	}
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
 	}
 	s.addr = ln.Addr()
 	s.done = make(chan struct{})

@@ -1,0 +1,235 @@
+package gateway
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Admin is the admin API, served on its own listener: it lists and changes
+// the routes, consumers (with their keys) and tiers, or the whole
+// configuration, each change validated and hot-reloaded. It speaks YAML
+// (JSON, being YAML, is accepted too). Callers need an admin's HTTP Basic
+// credentials.
+//
+//	GET    /config                    the configuration (API keys shown only as their count)
+//	PUT    /config                    replace it
+//	GET    /routes, /consumers, /tiers
+//	PUT    /routes/{name}, /consumers/{name}, /tiers/{name}   add or replace one
+//	DELETE /routes/{name}, /consumers/{name}
+type Admin struct {
+	g        *Gateway
+	mux      *http.ServeMux
+	mu       sync.Mutex // one change at a time
+	verified sync.Map
+}
+
+// NewAdmin returns the admin API of g.
+func NewAdmin(g *Gateway) *Admin {
+	a := &Admin{g: g, mux: http.NewServeMux()}
+	a.mux.HandleFunc("GET /config", func(w http.ResponseWriter, _ *http.Request) { writeYAML(w, redacted(g.Config())) })
+	a.mux.HandleFunc("PUT /config", a.putConfig)
+	a.mux.HandleFunc("GET /routes", func(w http.ResponseWriter, _ *http.Request) { writeYAML(w, g.Config().Routes) })
+	a.mux.HandleFunc("GET /consumers", func(w http.ResponseWriter, _ *http.Request) { writeYAML(w, redacted(g.Config()).Consumers) })
+	a.mux.HandleFunc("GET /tiers", func(w http.ResponseWriter, _ *http.Request) { writeYAML(w, g.Config().Tiers) })
+	a.mux.HandleFunc("PUT /routes/{name}", changeOne(a, func(c *Config, name string, r Route) {
+		r.Name = name
+		if i := slices.IndexFunc(c.Routes, func(x Route) bool { return x.Name == name }); i >= 0 {
+			c.Routes[i] = r
+		} else {
+			c.Routes = append(c.Routes, r)
+		}
+	}))
+	a.mux.HandleFunc("DELETE /routes/{name}", a.remove(func(c *Config, name string) bool {
+		n := len(c.Routes)
+		c.Routes = slices.DeleteFunc(c.Routes, func(x Route) bool { return x.Name == name })
+		return len(c.Routes) != n
+	}))
+	a.mux.HandleFunc("PUT /consumers/{name}", changeOne(a, func(c *Config, name string, cons Consumer) {
+		cons.Name = name
+		if i := slices.IndexFunc(c.Consumers, func(x Consumer) bool { return x.Name == name }); i >= 0 {
+			c.Consumers[i] = cons
+		} else {
+			c.Consumers = append(c.Consumers, cons)
+		}
+	}))
+	a.mux.HandleFunc("DELETE /consumers/{name}", a.remove(func(c *Config, name string) bool {
+		n := len(c.Consumers)
+		c.Consumers = slices.DeleteFunc(c.Consumers, func(x Consumer) bool { return x.Name == name })
+		return len(c.Consumers) != n
+	}))
+	a.mux.HandleFunc("PUT /tiers/{name}", changeOne(a, func(c *Config, name string, l Limit) { c.Tiers[name] = l }))
+	return a
+}
+
+// ServeHTTP checks the caller is an admin, then serves the request.
+func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !a.admin(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="articlekit-admin"`)
+		problem(w, http.StatusUnauthorized, "admin credentials needed")
+		return
+	}
+	if _, pattern := a.mux.Handler(r); pattern == "" {
+		problem(w, http.StatusNotFound, "no such admin endpoint")
+		return
+	}
+	a.mux.ServeHTTP(w, r) // it sets the path values the handlers read
+}
+
+func (a *Admin) admin(r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	for _, u := range a.g.Config().Admins {
+		if u.Name != user {
+			continue
+		}
+		sum := sha256.Sum256([]byte(u.PasswordHash + "\x00" + pass))
+		if _, ok := a.verified.Load(sum); ok {
+			return true
+		}
+		if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pass)) == nil {
+			a.verified.Store(sum, true)
+			return true
+		}
+		return false
+	}
+	_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(pass))
+	return false
+}
+
+// maxAdminBody bounds what a change may send.
+const maxAdminBody = 1 << 20
+
+func readYAML(r *http.Request, v any) error {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
+	if err != nil {
+		return err
+	}
+	if len(data) > maxAdminBody {
+		return errors.New("body larger than 1 MiB")
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	return dec.Decode(v)
+}
+
+func (a *Admin) putConfig(w http.ResponseWriter, r *http.Request) {
+	var cfg Config
+	if err := readYAML(r, &cfg); err != nil {
+		problem(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.apply(w, cfg)
+}
+
+// changeOne serves PUT /…/{name}: it decodes one item and applies change
+// to a copy of the configuration.
+func changeOne[T any](a *Admin, change func(c *Config, name string, item T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var item T
+		if err := readYAML(r, &item); err != nil {
+			problem(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		cfg := a.g.Config()
+		change(&cfg, r.PathValue("name"), item)
+		a.apply(w, cfg)
+	}
+}
+
+func (a *Admin) remove(del func(c *Config, name string) bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		cfg := a.g.Config()
+		if !del(&cfg, r.PathValue("name")) {
+			problem(w, http.StatusNotFound, "no such item")
+			return
+		}
+		a.apply(w, cfg)
+	}
+}
+
+// apply reloads cfg: 200 with the new configuration, or 422 with every
+// mistake, changing nothing. Secrets sent back as GET showed them (masked)
+// keep their values.
+func (a *Admin) apply(w http.ResponseWriter, cfg Config) {
+	if err := restoreSecrets(&cfg, a.g.Config()); err != nil {
+		problem(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	if err := a.g.Reload(cfg); err != nil {
+		problem(w, http.StatusUnprocessableEntity, strings.TrimPrefix(err.Error(), "gateway: "))
+		return
+	}
+	writeYAML(w, redacted(a.g.Config()))
+}
+
+const mask = "********"
+
+// restoreSecrets puts back the secrets of cur that cfg holds masked, so that
+// a configuration read and sent back keeps them, and a mask never becomes
+// a key.
+func restoreSecrets(cfg *Config, cur Config) error {
+	for i, c := range cfg.Consumers {
+		if !slices.ContainsFunc(c.APIKeys, func(k string) bool { return strings.HasPrefix(k, mask) }) {
+			continue
+		}
+		j := slices.IndexFunc(cur.Consumers, func(x Consumer) bool { return x.Name == c.Name })
+		if j < 0 || len(c.APIKeys) != 1 {
+			return errors.New("consumer " + strconv.Quote(c.Name) + ": masked API keys can only stand for the keys it has")
+		}
+		cfg.Consumers[i].APIKeys = cur.Consumers[j].APIKeys
+	}
+	for i, k := range cfg.JWT.Keys {
+		if k.Secret != mask {
+			continue
+		}
+		j := slices.IndexFunc(cur.JWT.Keys, func(x JWTKey) bool { return x.ID == k.ID && x.Secret != "" })
+		if j < 0 {
+			return errors.New("jwt key " + strconv.Quote(k.ID) + ": a masked secret can only stand for the secret it has")
+		}
+		cfg.JWT.Keys[i].Secret = cur.JWT.Keys[j].Secret
+	}
+	return nil
+}
+
+// redacted hides secrets: API keys become a count.
+func redacted(c Config) Config {
+	for i := range c.Consumers {
+		if n := len(c.Consumers[i].APIKeys); n > 0 {
+			c.Consumers[i].APIKeys = []string{mask + " (" + strconv.Itoa(n) + " keys)"}
+		}
+	}
+	for i := range c.JWT.Keys {
+		if c.JWT.Keys[i].Secret != "" {
+			c.JWT.Keys[i].Secret = mask
+		}
+	}
+	return c
+}
+
+func writeYAML(w http.ResponseWriter, v any) {
+	data, err := yaml.Marshal(v)
+	if err != nil {
+		problem(w, http.StatusInternalServerError, "")
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(data)
+}
