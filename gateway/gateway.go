@@ -251,6 +251,8 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 			if raw != "" {
 				pr.Out.URL.RawPath = strings.TrimSuffix(rt.AddPrefix, "/") + raw
 			}
+			// The upstream logs the gateway's request id: one id end to end.
+			pr.Out.Header.Set("X-Request-ID", httpserver.RequestIDFrom(pr.In.Context()))
 			// The gateway's own credentials stay here.
 			for _, h := range apiKeyHeaders {
 				pr.Out.Header.Del(h)
@@ -259,7 +261,11 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 				pr.Out.Header.Del("Authorization")
 			}
 		},
-		Transport:    &retrier{g: g, pool: t.pools[rt.Upstream], route: rt},
+		Transport: &retrier{g: g, pool: t.pools[rt.Upstream], route: rt},
+		ModifyResponse: func(resp *http.Response) error {
+			resp.Header.Del("X-Request-ID") // the gateway answers with its own, which is the same
+			return nil
+		},
 		ErrorHandler: g.proxyError,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

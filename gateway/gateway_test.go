@@ -426,3 +426,20 @@ func TestReloadUnderLoad(t *testing.T) {
 		t.Fatal("a refused reload changed the configuration")
 	}
 }
+
+// The request id reaches the upstream and comes back once.
+func TestRequestIDPropagation(t *testing.T) {
+	var seen atomic.Value
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Store(r.Header.Get("X-Request-ID"))
+		w.Header().Set("X-Request-ID", "upstream-made-its-own")
+	}))
+	defer up.Close()
+	h := newHarness(t, func(c *gateway.Config) {
+		c.Upstreams["articles"] = gateway.Upstream{Targets: []gateway.Target{{URL: up.URL}}}
+	})
+	resp, _ := h.do("GET", "/health", "X-Request-ID", "client-id-42")
+	if got := resp.Header.Values("X-Request-ID"); len(got) != 1 || got[0] != "client-id-42" || seen.Load() != "client-id-42" {
+		t.Fatalf("response ids %v, upstream saw %v", got, seen.Load())
+	}
+}

@@ -131,9 +131,16 @@ func (p *pool) check(ctx context.Context, hc HealthCheck, client *http.Client) {
 	if hc.Interval <= 0 {
 		return
 	}
+	// Targets start healthy, and the first probe waits an interval: the
+	// upstreams may be starting with the gateway.
 	tick := time.NewTicker(hc.Interval)
 	defer tick.Stop()
 	for {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
 		for _, t := range p.targets {
 			up := probe(ctx, client, t.url.JoinPath(hc.Path).String(), hc.Timeout)
 			t.mu.Lock()
@@ -143,11 +150,6 @@ func (p *pool) check(ctx context.Context, hc HealthCheck, client *http.Client) {
 			if changed && p.onHealth != nil {
 				p.onHealth(p.name, t.url.String(), up)
 			}
-		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			return
 		}
 	}
 }
