@@ -192,6 +192,35 @@ type Route struct {
 	Scopes []string `yaml:"scopes"`
 	// Limit caps the route's requests from all consumers together.
 	Limit Limit `yaml:"limit"`
+	// Request and Response transform what passes.
+	Request  Transform `yaml:"request"`
+	Response Transform `yaml:"response"`
+	// CORS, when set, answers browsers' preflight requests and adds the
+	// CORS headers.
+	CORS *CORS `yaml:"cors"`
+}
+
+// Transform changes a request or response on its way: headers set,
+// removed or renamed, and the top-level fields of a JSON body (an object,
+// or each object of an array) renamed or removed.
+type Transform struct {
+	SetHeaders    map[string]string `yaml:"set_headers"`
+	RemoveHeaders []string          `yaml:"remove_headers"`
+	RenameHeaders map[string]string `yaml:"rename_headers"`
+	RenameFields  map[string]string `yaml:"rename_fields"`
+	RemoveFields  []string          `yaml:"remove_fields"`
+}
+
+func (t Transform) body() bool { return len(t.RenameFields)+len(t.RemoveFields) > 0 }
+
+// CORS is a route's cross-origin policy.
+type CORS struct {
+	AllowedOrigins   []string `yaml:"allowed_origins"`
+	AllowedMethods   []string `yaml:"allowed_methods"`
+	AllowedHeaders   []string `yaml:"allowed_headers"`
+	ExposedHeaders   []string `yaml:"exposed_headers"`
+	AllowCredentials bool     `yaml:"allow_credentials"`
+	MaxAge           int      `yaml:"max_age"`
 }
 
 // Auth schemes.
@@ -389,11 +418,44 @@ func (c Config) Validate() error {
 		if r.Retries < 0 || r.Retries > 10 {
 			add("route %q: retries %d (0 to 10)", label, r.Retries)
 		}
+		for _, tr := range []Transform{r.Request, r.Response} {
+			for name := range tr.SetHeaders {
+				if !validHeader(name) {
+					add("route %q: bad header name %q", label, name)
+				}
+			}
+			for from, to := range tr.RenameHeaders {
+				if !validHeader(from) || !validHeader(to) {
+					add("route %q: bad header rename %q → %q", label, from, to)
+				}
+			}
+		}
+		if r.CORS != nil && slices.Contains(r.CORS.AllowedOrigins, "*") && r.CORS.AllowCredentials {
+			add("route %q: cors: credentials cannot go to any origin (*)", label)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("gateway: invalid config:\n%w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// validHeader reports whether name is a header field name (an RFC 9110
+// token) and not one the gateway owns.
+func validHeader(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range name {
+		if c > 127 || !strings.ContainsRune("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", c) {
+			return false
+		}
+	}
+	switch http.CanonicalHeaderKey(name) {
+	case "Host", "Content-Length", "Transfer-Encoding", "Connection":
+		return false
+	}
+	return true
 }
 
 // idempotent methods may be retried.

@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/felixge/httpsnoop"
+	"github.com/rs/cors"
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/restapi/httpserver"
@@ -163,15 +165,22 @@ func (g *Gateway) build(cfg Config) (t *table, err error) {
 		client := &http.Client{Transport: g.transport}
 		go t.pools[name].check(ctx, u.Health, client)
 	}
+	registered := map[string]bool{}
 	for i := range cfg.Routes {
 		rt := &cfg.Routes[i]
 		h := g.routeHandler(t, rt)
 		methods := rt.Methods
 		if len(methods) == 0 {
 			methods = []string{""}
+		} else if rt.CORS != nil && !slices.Contains(methods, http.MethodOptions) {
+			methods = append(slices.Clone(methods), http.MethodOptions) // browsers' preflight
 		}
 		for _, m := range methods {
 			pattern := strings.TrimSpace(m + " " + rt.Host + rt.Path)
+			if m == http.MethodOptions && !slices.Contains(rt.Methods, m) && registered[pattern] {
+				continue // another route on this path answers preflights already
+			}
+			registered[pattern] = true
 			if err := handle(t.mux, pattern, h); err != nil {
 				return nil, fmt.Errorf("gateway: route %q: %w", rt.Name, err)
 			}
@@ -264,11 +273,20 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 		Transport: &retrier{g: g, pool: t.pools[rt.Upstream], route: rt},
 		ModifyResponse: func(resp *http.Response) error {
 			resp.Header.Del("X-Request-ID") // the gateway answers with its own, which is the same
+			rt.Response.headers(resp.Header)
+			body, n, err := rt.Response.rewriteBody(resp.Header, resp.Body)
+			if err != nil {
+				return err
+			}
+			if n >= 0 {
+				resp.Body, resp.ContentLength = body, n
+				resp.Header.Del("ETag") // another representation now
+			}
 			return nil
 		},
 		ErrorHandler: g.proxyError,
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, _ := r.Context().Value(infoKey{}).(*info)
 		if in == nil {
 			in = &info{}
@@ -284,8 +302,27 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 			return
 		}
 		r.Header.Set("X-Consumer", id.Consumer)
+		rt.Request.headers(r.Header)
+		body, n, err := rt.Request.rewriteBody(r.Header, r.Body)
+		switch {
+		case errors.Is(err, errBodyTooLarge):
+			problem(w, http.StatusRequestEntityTooLarge, "the body is too large to transform")
+			return
+		case err != nil:
+			problem(w, http.StatusBadRequest, "the body could not be read")
+			return
+		case n >= 0:
+			r.Body, r.ContentLength = body, n
+		}
 		proxy.ServeHTTP(w, r)
 	})
+	if rt.CORS == nil {
+		return handler
+	}
+	c := rt.CORS
+	return cors.New(cors.Options{AllowedOrigins: c.AllowedOrigins, AllowedMethods: c.AllowedMethods,
+		AllowedHeaders: c.AllowedHeaders, ExposedHeaders: c.ExposedHeaders, AllowCredentials: c.AllowCredentials,
+		MaxAge: c.MaxAge}).Handler(handler)
 }
 
 func (g *Gateway) refuse(w http.ResponseWriter, rt *Route, err error) {

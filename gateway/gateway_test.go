@@ -443,3 +443,66 @@ func TestRequestIDPropagation(t *testing.T) {
 		t.Fatalf("response ids %v, upstream saw %v", got, seen.Load())
 	}
 }
+
+func TestTransformationAndCORS(t *testing.T) {
+	var got atomic.Value
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got.Store(fmt.Sprintf("%s|%s|%s|%d", r.Header.Get("X-Added"), r.Header.Get("X-Renamed"), body, r.ContentLength))
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Internal", "secret")
+		w.Header().Set("ETag", `"1"`)
+		fmt.Fprint(w, `[{"id":1,"author":"ada","internal_score":9},{"id":2,"author":"bob"}]`)
+	}))
+	defer up.Close()
+	h := newHarness(t, func(c *gateway.Config) {
+		c.Upstreams["t"] = gateway.Upstream{Targets: []gateway.Target{{URL: up.URL}}}
+		c.Routes = append(c.Routes, gateway.Route{Name: "t", Methods: []string{"POST"}, Path: "/t", Upstream: "t",
+			Auth: []string{"apikey"},
+			Request: gateway.Transform{SetHeaders: map[string]string{"X-Added": "yes"}, RenameHeaders: map[string]string{"X-Old": "X-Renamed"},
+				RenameFields: map[string]string{"name": "title"}, RemoveFields: []string{"debug"}},
+			Response: gateway.Transform{RemoveHeaders: []string{"X-Internal"}, RenameFields: map[string]string{"author": "writer"},
+				RemoveFields: []string{"internal_score"}},
+			CORS: &gateway.CORS{AllowedOrigins: []string{"https://app.example"}, AllowedMethods: []string{"POST"}, AllowedHeaders: []string{"apikey", "Content-Type"}},
+		})
+	})
+	req, _ := http.NewRequest("POST", h.srv.URL+"/t", strings.NewReader(`{"name":"Go","debug":true}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("apikey", goldKey)
+	req.Header.Set("X-Old", "moved")
+	req.Header.Set("Origin", "https://app.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `yes|moved|{"title":"Go"}|14`; got.Load() != want {
+		t.Errorf("upstream got %v, want %s", got.Load(), want)
+	}
+	if string(body) != `[{"id":1,"writer":"ada"},{"id":2,"writer":"bob"}]` || resp.Header.Get("X-Internal") != "" || resp.Header.Get("ETag") != "" {
+		t.Errorf("client got %s %v", body, resp.Header)
+	}
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Errorf("no CORS header: %v", resp.Header)
+	}
+	// A preflight is answered without credentials, and never reaches the upstream.
+	pre, _ := http.NewRequest("OPTIONS", h.srv.URL+"/t", nil)
+	pre.Header.Set("Origin", "https://app.example")
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	pre.Header.Set("Access-Control-Request-Headers", "apikey")
+	resp, err = http.DefaultClient.Do(pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 || resp.Header.Get("Access-Control-Allow-Methods") != "POST" {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	pre.Header.Set("Origin", "https://evil.example")
+	resp, _ = http.DefaultClient.Do(pre)
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("a foreign origin was allowed: %v", resp.Header)
+	}
+}
