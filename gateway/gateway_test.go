@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -504,5 +505,99 @@ func TestTransformationAndCORS(t *testing.T) {
 	resp.Body.Close()
 	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("a foreign origin was allowed: %v", resp.Header)
+	}
+}
+
+// redisURL is the test Redis (bash .ci/services start); the test skips
+// without it, and fails under CI.
+func redisURL(t *testing.T) string {
+	u := os.Getenv("ARTICLEKIT_TEST_REDIS_URL")
+	if u == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ARTICLEKIT_TEST_REDIS_URL is not set")
+		}
+		t.Skip("ARTICLEKIT_TEST_REDIS_URL is not set: start Redis (bash .ci/services start) to run this test")
+	}
+	return u
+}
+
+// Two gateway instances on one Redis share one budget per consumer.
+func TestSharedLimitsInRedis(t *testing.T) {
+	url := redisURL(t)
+	bronze := fmt.Sprintf("bronze-%d-0123456789", time.Now().UnixNano()) // a fresh budget
+	edit := func(c *gateway.Config) {
+		c.Redis = url
+		c.Consumers = append(c.Consumers, gateway.Consumer{Name: bronze, Tier: gateway.TierBronze, APIKeys: []string{bronze}})
+		c.Tiers = map[string]gateway.Limit{gateway.TierBronze: {Requests: 20, Per: time.Minute}}
+	}
+	one, two := newHarness(t, edit), newHarness(t, edit)
+	passed := 0
+	for i := range 40 {
+		h := one
+		if i%2 == 1 {
+			h = two
+		}
+		if resp, _ := h.do("GET", "/articles/1", "apikey", bronze); resp.StatusCode == 200 {
+			passed++
+		}
+	}
+	if passed != 20 {
+		t.Fatalf("%d requests passed through two instances, want the shared 20", passed)
+	}
+}
+
+// Over a sustained run the limiter lets through the configured rate
+// within ±5%: 50 requests a second for 4 seconds, under four clients
+// asking as fast as they can.
+func TestThrottlingAccuracy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a sustained run")
+	}
+	h := newHarness(t, func(c *gateway.Config) {
+		c.Tiers = map[string]gateway.Limit{gateway.TierBronze: {Requests: 50, Per: time.Second, Burst: 1}}
+	})
+	var passed, offered atomic.Int64
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for time.Since(start) < 4*time.Second {
+				req, _ := http.NewRequest("GET", h.srv.URL+"/articles/1", nil)
+				req.Header.Set("apikey", bronzeKey)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				offered.Add(1)
+				if resp.StatusCode == 200 {
+					passed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	want := 50*elapsed.Seconds() + 1 // the rate, plus the one-request burst at the start
+	if d := float64(passed.Load()) - want; d > 0.05*want || d < -0.05*want {
+		t.Fatalf("%d of %d passed in %s, want %.0f ± 5%%", passed.Load(), offered.Load(), elapsed.Round(time.Millisecond), want)
+	}
+}
+
+// With Redis unreachable, each instance limits on its own rather than
+// failing or letting everything through.
+func TestRedisDownFallsBackToLocalLimits(t *testing.T) {
+	h := newHarness(t, func(c *gateway.Config) {
+		c.Redis = "redis://127.0.0.1:1/0"
+		c.Tiers = map[string]gateway.Limit{gateway.TierBronze: {Requests: 3, Per: time.Minute}}
+	})
+	var codes []int
+	for range 5 {
+		resp, _ := h.do("GET", "/articles/1", "apikey", bronzeKey)
+		codes = append(codes, resp.StatusCode)
+	}
+	if fmt.Sprint(codes) != "[200 200 200 429 429]" {
+		t.Fatalf("codes %v", codes)
 	}
 }
