@@ -81,6 +81,12 @@ func newRedisLimiter(url string) (*redisLimiter, *redis.Client, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("gateway: redis url: %w", err)
 	}
+	// A limit check sits on every request's path: with Redis slow or down,
+	// fail fast and limit locally rather than hold requests.
+	opts.MaxRetries = 1
+	opts.DialTimeout = 250 * time.Millisecond
+	opts.ReadTimeout = 250 * time.Millisecond
+	opts.WriteTimeout = 250 * time.Millisecond
 	client := redis.NewClient(opts)
 	return &redisLimiter{limiter: redis_rate.NewLimiter(client)}, client, nil
 }
