@@ -13,7 +13,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/articlekit/articlekit/articles/sqldb"
@@ -100,11 +99,12 @@ func runETL(o etlOptions) error {
 	if err != nil {
 		return fmt.Errorf("etl-load: %w", err)
 	}
-	d, err := time.ParseDuration(strings.TrimSpace(string(out)))
-	if err != nil {
+	var d time.Duration
+	var hwmKiB int64
+	if _, err := fmt.Sscan(string(out), &d, &hwmKiB); err != nil {
 		return fmt.Errorf("etl-load said %q", out)
 	}
-	rssMiB := float64(child.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+	rssMiB := float64(hwmKiB) / 1024
 	rate := func(d time.Duration) float64 { return float64(o.rows) / d.Seconds() }
 	fmt.Printf("\n%-28s %12s %12s %10s\n", "load", "rows/s", "time", "peak RSS")
 	fmt.Printf("%-28s %12.0f %12s %10s\n", "psql \\copy (CSV, the limit)", rate(raw), raw.Round(time.Millisecond), "-")
@@ -147,8 +147,28 @@ func loadETL(srcURL, dstURL, cpuProfile string) error {
 	if w := res.Step("write").Written; w == 0 {
 		return errors.New("nothing written")
 	}
-	fmt.Println(res.Duration)
+	hwm, err := peakRSS()
+	if err != nil {
+		return err
+	}
+	fmt.Println(int64(res.Duration), hwm)
 	return nil
+}
+
+// peakRSS reads this process's peak resident set (VmHWM, KiB) from Linux's
+// /proc: the child's own, which getrusage of a child started by a large
+// parent overstates.
+func peakRSS() (int64, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
 }
 
 // seedETL writes the source rows into SQLite and, the same, into a CSV file.
