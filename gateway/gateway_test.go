@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/articlekit/articlekit/gateway"
@@ -600,4 +602,194 @@ func TestRedisDownFallsBackToLocalLimits(t *testing.T) {
 	if fmt.Sprint(codes) != "[200 200 200 429 429]" {
 		t.Fatalf("codes %v", codes)
 	}
+}
+
+func TestBalancers(t *testing.T) {
+	t.Run("weighted", func(t *testing.T) {
+		h := newHarness(t, func(c *gateway.Config) {
+			c.Upstreams["pair"] = gateway.Upstream{Balance: gateway.BalanceWeighted,
+				Targets: []gateway.Target{{URL: c.Upstreams["pair"].Targets[0].URL, Weight: 3}, {URL: c.Upstreams["pair"].Targets[1].URL, Weight: 1}}}
+		})
+		seen := map[string]int{}
+		for range 40 {
+			_, echo := h.do("GET", "/api/v1/x")
+			seen[echo["upstream"]]++
+		}
+		if seen["a"] != 30 || seen["b"] != 10 {
+			t.Fatalf("weighted 3:1 spread %v", seen)
+		}
+	})
+	t.Run("least requests avoids the busy target", func(t *testing.T) {
+		release := make(chan struct{})
+		var parked atomic.Int64
+		slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			parked.Add(1)
+			<-release
+			fmt.Fprint(w, `{"upstream":"slow"}`)
+		}))
+		defer slow.Close()
+		defer close(release)
+		h := newHarness(t, func(c *gateway.Config) {
+			c.Upstreams["pair"] = gateway.Upstream{Balance: gateway.BalanceLeastRequests,
+				Targets: []gateway.Target{{URL: slow.URL}, {URL: c.Upstreams["pair"].Targets[0].URL}}}
+		})
+		// Send requests until one is parked on the slow target.
+		for parked.Load() == 0 {
+			before := h.a.hits.Load()
+			go func() {
+				if resp, err := http.Get(h.srv.URL + "/api/v1/park"); err == nil {
+					resp.Body.Close()
+				}
+			}()
+			waitFor(t, func() bool { return parked.Load() > 0 || h.a.hits.Load() > before })
+		}
+		for range 10 {
+			if _, echo := h.do("GET", "/api/v1/x"); echo["upstream"] != "a" {
+				t.Fatalf("a request went to %q while the other target had a request outstanding", echo["upstream"])
+			}
+		}
+	})
+	t.Run("failover pool", func(t *testing.T) {
+		h := newHarness(t, func(c *gateway.Config) {
+			c.Upstreams["dead"] = gateway.Upstream{Targets: []gateway.Target{{URL: "http://127.0.0.1:1"}}, Failover: "articles",
+				Suspension: gateway.Suspension{Failures: 1, Initial: time.Hour}}
+			c.Routes = append(c.Routes, gateway.Route{Name: "fo", Path: "/fo", Upstream: "dead", Retries: 1, Auth: []string{"anonymous"}})
+		})
+		for range 3 {
+			if resp, echo := h.do("GET", "/fo"); resp.StatusCode != 200 || echo["upstream"] != "a" {
+				t.Fatalf("failover: %d %v", resp.StatusCode, echo)
+			}
+		}
+	})
+	t.Run("active health check takes a target out and back", func(t *testing.T) {
+		var healthy atomic.Bool
+		healthy.Store(true)
+		sick := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/health" && !healthy.Load() {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprint(w, `{"upstream":"sick"}`)
+		}))
+		defer sick.Close()
+		h := newHarness(t, func(c *gateway.Config) {
+			c.Upstreams["pair"] = gateway.Upstream{Health: gateway.HealthCheck{Path: "/health", Interval: 20 * time.Millisecond},
+				Targets: []gateway.Target{{URL: sick.URL}, {URL: c.Upstreams["pair"].Targets[0].URL}}}
+		})
+		healthy.Store(false)
+		waitFor(t, func() bool {
+			for range 4 {
+				if _, echo := h.do("GET", "/api/v1/x"); echo["upstream"] == "sick" {
+					return false
+				}
+			}
+			return true
+		})
+		healthy.Store(true)
+		waitFor(t, func() bool {
+			_, echo := h.do("GET", "/api/v1/x")
+			return echo["upstream"] == "sick"
+		})
+	})
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := gateway.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t, "a")
+	g, err := gateway.New(gateway.Config{
+		Consumers: []gateway.Consumer{{Name: "app", Tier: gateway.TierBronze, APIKeys: []string{bronzeKey}},
+			{Name: "ops", Tier: gateway.TierUnlimited, APIKeys: []string{goldKey}}},
+		Tiers: map[string]gateway.Limit{gateway.TierBronze: {Requests: 1, Per: time.Hour}},
+		Upstreams: map[string]gateway.Upstream{
+			"u":    {Targets: []gateway.Target{{URL: up.URL}}},
+			"dead": {Targets: []gateway.Target{{URL: "http://127.0.0.1:1"}}, Suspension: gateway.Suspension{Failures: 1}},
+		},
+		Routes: []gateway.Route{
+			{Name: "r", Path: "/r", Upstream: "u", Auth: []string{"apikey"}},
+			{Name: "d", Path: "/d", Upstream: "dead", Auth: []string{"apikey"}},
+		},
+	}, gateway.WithMetrics(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	get := func(path, key string) {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if key != "" {
+			req.Header.Set("apikey", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	get("/r", bronzeKey) // 200
+	get("/r", bronzeKey) // 429
+	get("/r", "")        // 401
+	expect := `
+# HELP gateway_requests_total Requests answered, by route, consumer and status.
+# TYPE gateway_requests_total counter
+gateway_requests_total{consumer="",route="r",status="401"} 1
+gateway_requests_total{consumer="app",route="r",status="200"} 1
+gateway_requests_total{consumer="app",route="r",status="429"} 1
+# HELP gateway_throttled_total Requests refused with 429, by route and the limit reached (consumer, route).
+# TYPE gateway_throttled_total counter
+gateway_throttled_total{limit="consumer",route="r"} 1
+# HELP gateway_auth_failures_total Requests refused for their credentials, by route and reason.
+# TYPE gateway_auth_failures_total counter
+gateway_auth_failures_total{reason="unauthenticated",route="r"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(expect), "gateway_requests_total", "gateway_throttled_total", "gateway_auth_failures_total"); err != nil {
+		t.Fatal(err)
+	}
+	if v := testutil.ToFloat64(upGauge(t, reg, "dead")); v != 1 {
+		t.Fatalf("dead target up = %v before any request", v)
+	}
+	get("/d", goldKey) // 502, and the target is suspended
+	if v := testutil.ToFloat64(upGauge(t, reg, "dead")); v != 0 {
+		t.Fatalf("dead target up = %v after it failed", v)
+	}
+}
+
+// upGauge finds gateway_upstream_up for an upstream's only target.
+func upGauge(t *testing.T, reg *prometheus.Registry, upstream string) prometheus.Collector {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "gateway_upstream_up" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "upstream" && l.GetValue() == upstream {
+					g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "x"})
+					g.Set(m.GetGauge().GetValue())
+					return g
+				}
+			}
+		}
+	}
+	t.Fatalf("no gateway_upstream_up for %s", upstream)
+	return nil
 }
