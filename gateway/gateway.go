@@ -454,7 +454,11 @@ func (rt *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		tried[t] = true
 		ctx, cancel := context.WithTimeout(req.Context(), rt.route.Timeout)
-		out := req.Clone(ctx)
+		// The proxy's request is already a copy: only the URL differs per
+		// attempt.
+		out := req.WithContext(ctx)
+		u := *req.URL
+		out.URL = &u
 		out.URL.Scheme, out.URL.Host, out.Host = t.url.Scheme, t.url.Host, ""
 		if base := strings.TrimSuffix(t.url.Path, "/"); base != "" {
 			out.URL.Path = base + out.URL.Path

@@ -4,6 +4,8 @@
 //
 //	go run ./examples/bench rest      # REST API vs a bare net/http JSON handler
 //	go run ./examples/bench graphql   # GraphQL, both backends, vs REST GET /articles/{id}
+//	go run ./examples/bench gateway   # GET through the API gateway vs the REST API directly
+//	go run ./examples/bench etl       # ETL full load SQLite → PostgreSQL vs psql \\copy
 //	go run ./examples/bench all
 //
 // Flags (after the command): -duration 10s -rounds 5 -warmup 1s
@@ -48,9 +50,9 @@ func main() {
 		}
 		return
 	}
-	commands := []string{"rest", "graphql", "sync", "etl", "all"}
+	commands := []string{"rest", "graphql", "gateway", "sync", "etl", "all"}
 	if len(os.Args) < 2 || !slices.Contains(commands, os.Args[1]) {
-		fmt.Fprintln(os.Stderr, "usage: bench rest|graphql|sync|etl|all [-rows 1000000] [-duration 10s] [-rounds 5] [-warmup 1s] [-concurrency 32] [-seed 1000] [-only name] [-changes 100000] [-rate 1000] [-paced 10s] [-cpuprofile file]")
+		fmt.Fprintln(os.Stderr, "usage: bench rest|graphql|gateway|sync|etl|all [-rows 1000000] [-duration 10s] [-rounds 5] [-warmup 1s] [-concurrency 32] [-seed 1000] [-only name] [-changes 100000] [-rate 1000] [-paced 10s] [-cpuprofile file]")
 		os.Exit(2)
 	}
 	var opts options
@@ -111,6 +113,9 @@ func run(command string, opts options, sopts syncOptions, cpuProfile string) err
 	}
 	if command == "graphql" || command == "all" {
 		suites = append(suites, (*env).graphqlSuite)
+	}
+	if command == "gateway" || command == "all" {
+		suites = append(suites, (*env).gatewaySuite)
 	}
 	fmt.Printf("ArticleKit benchmark: %d clients, %s per scenario in %d rounds, each after a baseline round; SQLite, %d articles seeded per suite, GOMAXPROCS=%d\n",
 		opts.concurrency, opts.duration, opts.rounds, opts.seed, runtime.GOMAXPROCS(0))

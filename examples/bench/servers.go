@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/gateway"
 	"github.com/articlekit/articlekit/graphqlapi"
 	"github.com/articlekit/articlekit/metrics"
 	"github.com/articlekit/articlekit/restapi"
@@ -29,6 +30,7 @@ import (
 type env struct {
 	ids                         []int64
 	bareURL, restURL            string
+	gatewayURL                  string
 	gqlInProcessURL, gqlRESTURL string
 	closers                     []func()
 }
@@ -79,6 +81,21 @@ func setup(seed int) (*env, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// The gateway in front of the REST API: API-key authentication and a
+	// Gold tier too high to throttle the benchmark.
+	gw, err := gateway.New(gateway.Config{
+		Consumers: []gateway.Consumer{{Name: "bench", Tier: gateway.TierGold, APIKeys: []string{benchAPIKey}}},
+		Tiers:     map[string]gateway.Limit{gateway.TierGold: {Requests: 1 << 40, Per: time.Minute}},
+		Upstreams: map[string]gateway.Upstream{"rest": {Targets: []gateway.Target{{URL: e.restURL}}}},
+		Routes:    []gateway.Route{{Name: "read", Methods: []string{"GET"}, Path: "/articles/{id}", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}}},
+	}, gateway.WithLogger(log), gateway.WithMetrics(gatewayMetrics()))
+	if err != nil {
+		return fail(err)
+	}
+	e.closers = append(e.closers, func() { _ = gw.Close() })
+	if e.gatewayURL, err = e.serve(gw); err != nil {
+		return fail(err)
+	}
 	for _, gql := range []struct {
 		backend graphqlapi.Backend
 		url     *string
@@ -93,6 +110,31 @@ func setup(seed int) (*env, error) {
 		}
 	}
 	return e, nil
+}
+
+const benchAPIKey = "bench-api-key-0123456789"
+
+func gatewayMetrics() *gateway.Metrics {
+	m, _ := gateway.NewMetrics(metrics.NewRegistry())
+	return m
+}
+
+// gatewaySuite measures the gateway's cost: the same GET sent through it
+// and directly.
+func (e *env) gatewaySuite() suite {
+	return suite{
+		title: "API gateway in front of the REST API (API key, Gold tier), against the REST API directly",
+		baseline: scenario{"REST GET /articles/{id} directly", func(r *rand.Rand) *http.Request {
+			return get(e.restURL + "/articles/" + e.randomID(r))
+		}, http.StatusOK},
+		scenarios: []scenario{
+			{"GET /articles/{id} through the gateway", func(r *rand.Rand) *http.Request {
+				req := get(e.gatewayURL + "/articles/" + e.randomID(r))
+				req.Header.Set("apikey", benchAPIKey)
+				return req
+			}, http.StatusOK},
+		},
+	}
 }
 
 func (e *env) close() {
