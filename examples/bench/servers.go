@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -30,7 +32,7 @@ import (
 type env struct {
 	ids                         []int64
 	bareURL, restURL            string
-	gatewayURL                  string
+	gatewayURL, bareProxyURL    string
 	gqlInProcessURL, gqlRESTURL string
 	closers                     []func()
 }
@@ -96,6 +98,13 @@ func setup(seed int) (*env, error) {
 	if e.gatewayURL, err = e.serve(gw); err != nil {
 		return fail(err)
 	}
+	// The least a proxy can cost: the standard library's, doing nothing else.
+	target, _ := url.Parse(e.restURL)
+	bare := httputil.NewSingleHostReverseProxy(target)
+	bare.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
+	if e.bareProxyURL, err = e.serve(bare); err != nil {
+		return fail(err)
+	}
 	for _, gql := range []struct {
 		backend graphqlapi.Backend
 		url     *string
@@ -128,6 +137,9 @@ func (e *env) gatewaySuite() suite {
 			return get(e.restURL + "/articles/" + e.randomID(r))
 		}, http.StatusOK},
 		scenarios: []scenario{
+			{"GET /articles/{id} through a bare httputil.ReverseProxy", func(r *rand.Rand) *http.Request {
+				return get(e.bareProxyURL + "/articles/" + e.randomID(r))
+			}, http.StatusOK},
 			{"GET /articles/{id} through the gateway", func(r *rand.Rand) *http.Request {
 				req := get(e.gatewayURL + "/articles/" + e.randomID(r))
 				req.Header.Set("apikey", benchAPIKey)
