@@ -21,7 +21,7 @@ import (
 // (JSON, being YAML, is accepted too). Callers need an admin's HTTP Basic
 // credentials.
 //
-//	GET    /config                    the configuration (API keys shown only as their count)
+//	GET    /config                    the configuration (secrets masked: API keys as their count, hashes and HMAC secrets as ********)
 //	PUT    /config                    replace it
 //	GET    /routes, /consumers, /tiers
 //	PUT    /routes/{name}, /consumers/{name}, /tiers/{name}   add or replace one
@@ -196,6 +196,26 @@ func restoreSecrets(cfg *Config, cur Config) error {
 		}
 		cfg.Consumers[i].APIKeys = cur.Consumers[j].APIKeys
 	}
+	for i, a := range cfg.Admins {
+		if a.PasswordHash != mask {
+			continue
+		}
+		j := slices.IndexFunc(cur.Admins, func(x User) bool { return x.Name == a.Name })
+		if j < 0 {
+			return errors.New("admin " + strconv.Quote(a.Name) + ": a masked password hash can only stand for the one it has")
+		}
+		cfg.Admins[i].PasswordHash = cur.Admins[j].PasswordHash
+	}
+	for i, c := range cfg.Consumers {
+		if c.BasicPasswordHash != mask {
+			continue
+		}
+		j := slices.IndexFunc(cur.Consumers, func(x Consumer) bool { return x.Name == c.Name && x.BasicPasswordHash != "" })
+		if j < 0 {
+			return errors.New("consumer " + strconv.Quote(c.Name) + ": a masked password hash can only stand for the one it has")
+		}
+		cfg.Consumers[i].BasicPasswordHash = cur.Consumers[j].BasicPasswordHash
+	}
 	for i, k := range cfg.JWT.Keys {
 		if k.Secret != mask {
 			continue
@@ -219,6 +239,14 @@ func redacted(c Config) Config {
 	for i := range c.JWT.Keys {
 		if c.JWT.Keys[i].Secret != "" {
 			c.JWT.Keys[i].Secret = mask
+		}
+	}
+	for i := range c.Admins {
+		c.Admins[i].PasswordHash = mask
+	}
+	for i := range c.Consumers {
+		if c.Consumers[i].BasicPasswordHash != "" {
+			c.Consumers[i].BasicPasswordHash = mask
 		}
 	}
 	return c

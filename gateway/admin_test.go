@@ -49,7 +49,7 @@ func TestAdmin(t *testing.T) {
 		t.Fatalf("no credentials: %d", code)
 	}
 	code, cfg := admin("GET", "/config", "", true)
-	if code != 200 || strings.Contains(cfg, goldKey) || !strings.Contains(cfg, "1 keys") {
+	if code != 200 || strings.Contains(cfg, goldKey) || !strings.Contains(cfg, "1 keys") || strings.Contains(cfg, "$2a$") {
 		t.Fatalf("GET /config = %d:\n%s", code, cfg)
 	}
 	// The configuration read back keeps the real keys.
@@ -58,6 +58,16 @@ func TestAdmin(t *testing.T) {
 	}
 	if resp, _ := h.do("GET", "/articles/1", "apikey", goldKey); resp.StatusCode != 200 {
 		t.Fatalf("the gold key stopped working: %d", resp.StatusCode)
+	}
+	if code, _ := admin("GET", "/routes", "", true); code != 200 {
+		t.Fatalf("the admin password stopped working after a round trip: %d", code)
+	}
+	basic, _ := http.NewRequest("GET", h.srv.URL+"/articles/1", nil)
+	basic.SetBasicAuth("ops", "s3cret-pass")
+	if resp, err := http.DefaultClient.Do(basic); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("a Basic consumer after a round trip: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	// A new route, live on the HTTPS listener at once.
 	if code, body := admin("PUT", "/routes/extra", "{methods: [GET], path: /extra, upstream: articles, auth: [anonymous]}", true); code != 200 {
@@ -130,6 +140,10 @@ routes:
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not say %q:\n%v", want, err)
 		}
+	}
+	cycle := "upstreams:\n  a: {targets: [{url: 'http://h'}], failover: b}\n  b: {targets: [{url: 'http://h'}], failover: a}\n"
+	if _, err := gateway.ParseConfig(strings.NewReader(cycle)); err == nil || !strings.Contains(err.Error(), "failover chain comes back") {
+		t.Errorf("a failover loop: %v", err)
 	}
 	if _, err := gateway.ParseConfig(strings.NewReader("routez: []")); err == nil {
 		t.Error("an unknown key was accepted")

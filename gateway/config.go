@@ -369,6 +369,14 @@ func (c Config) Validate() error {
 		if _, ok := c.Upstreams[u.Failover]; u.Failover != "" && (!ok || u.Failover == name) {
 			add("upstream %q: failover %q is not another upstream", name, u.Failover)
 		}
+		seen := map[string]bool{name: true}
+		for next := u.Failover; next != ""; next = c.Upstreams[next].Failover {
+			if seen[next] {
+				add("upstream %q: its failover chain comes back to %q", name, next)
+				break
+			}
+			seen[next] = true
+		}
 	}
 	names := map[string]bool{}
 	for i, r := range c.Routes {
