@@ -66,7 +66,9 @@ func newFixture(t *testing.T, needReal bool) *fixture {
 	}
 	topic := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
 	f.cfg = Config{Brokers: addrs, Topic: topic, GroupID: topic + "-group", Partitions: 4,
-		RelayLease: time.Second, RelayPoll: 20 * time.Millisecond, MaxAttempts: 3}.WithDefaults()
+		// A lease long enough that a publish on a busy CI machine ends inside
+		// its deadline (half the lease), short enough for quick takeovers.
+		RelayLease: 2 * time.Second, RelayPoll: 20 * time.Millisecond, MaxAttempts: 3}.WithDefaults()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := kafkasync.EnsureTopics(ctx, f.cfg); err != nil {

@@ -108,13 +108,14 @@ func EnsureTopics(ctx context.Context, cfg Config) error {
 	return awaitLeaders(ctx, client, names)
 }
 
-// awaitLeaders waits until every partition of topics has a leader: a new
-// topic's first writes would otherwise meet "not leader" errors and
-// retries, which can outlast a publish's deadline and publish twice.
+// awaitLeaders waits until every partition of topics has a leader that
+// serves it: a new topic's first writes would otherwise meet "not leader"
+// errors and retries, which can outlast a publish's deadline and publish
+// twice.
 func awaitLeaders(ctx context.Context, client *kafka.Client, topics []string) error {
 	for {
 		meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
-		if err == nil && led(meta, len(topics)) {
+		if err == nil && led(meta, len(topics)) && answering(ctx, client, meta) {
 			return nil
 		}
 		select {
@@ -126,6 +127,30 @@ func awaitLeaders(ctx context.Context, client *kafka.Client, topics []string) er
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// answering reports whether every partition's leader answers for it: a
+// broker names a new partition's leader in its metadata a little before
+// that leader serves it.
+func answering(ctx context.Context, client *kafka.Client, meta *kafka.MetadataResponse) bool {
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, t := range meta.Topics {
+		for _, p := range t.Partitions {
+			req.Topics[t.Name] = append(req.Topics[t.Name], kafka.LastOffsetOf(p.ID))
+		}
+	}
+	res, err := client.ListOffsets(ctx, req)
+	if err != nil {
+		return false
+	}
+	for _, parts := range res.Topics {
+		for _, p := range parts {
+			if p.Error != nil {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func led(meta *kafka.MetadataResponse, topics int) bool {
