@@ -4,18 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/felixge/httpsnoop"
 	"github.com/rs/cors"
 	"go.uber.org/zap"
 
@@ -203,6 +200,9 @@ func handle(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 	return nil
 }
 
+// requestIDKey is httpserver.RequestIDHeader in canonical form.
+var requestIDKey = http.CanonicalHeaderKey(httpserver.RequestIDHeader)
+
 // info is what the access log and metrics learn about a request as it
 // goes.
 type info struct {
@@ -223,19 +223,58 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 
 func (g *Gateway) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		in := &info{}
-		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, in))
-		m := httpsnoop.CaptureMetrics(next, w, r)
+		rec := &recorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, in)))
+		status := rec.statusCode()
 		if g.metrics != nil && in.route != "" {
-			g.metrics.requests.WithLabelValues(in.route, in.consumer, strconv.Itoa(m.Code)).Inc()
+			g.metrics.requests.WithLabelValues(in.route, in.consumer, strconv.Itoa(status)).Inc()
 		}
 		if ce := g.log.Check(zap.InfoLevel, "request"); ce != nil {
-			ce.Write(zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Int("status", m.Code),
-				zap.String("route", in.route), zap.String("consumer", in.consumer), zap.Int64("bytes", m.Written),
-				zap.Duration("duration", m.Duration), zap.String("remote", r.RemoteAddr),
+			ce.Write(zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Int("status", status),
+				zap.String("route", in.route), zap.String("consumer", in.consumer), zap.Int64("bytes", rec.written),
+				zap.Duration("duration", time.Since(start)), zap.String("remote", r.RemoteAddr),
 				zap.String("request_id", httpserver.RequestIDFrom(r.Context())))
 		}
 	})
+}
+
+// recorder notes a response's final status and size for the access log.
+// It unwraps for http.ResponseController, which is how the proxy flushes
+// streams and hijacks upgraded connections; the gateway's handlers use no
+// other optional interface, so a recorder does not need httpsnoop's
+// per-request wrapper set (a tenth of the gateway's allocations).
+type recorder struct {
+	http.ResponseWriter
+	status  int
+	written int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 && code >= 200 { // 1xx (e.g. 103 Early Hints) come before the final one
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.written += int64(n)
+	return n, err
+}
+
+// Unwrap is for http.ResponseController.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (r *recorder) statusCode() int {
+	if r.status == 0 {
+		return http.StatusOK // the handler wrote nothing: net/http sends 200
+	}
+	return r.status
 }
 
 // consumerLabel keeps metric labels bounded: unconfigured token subjects
@@ -263,10 +302,10 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 				pr.Out.URL.RawPath = strings.TrimSuffix(rt.AddPrefix, "/") + raw
 			}
 			// The upstream logs the gateway's request id: one id end to end.
-			pr.Out.Header.Set("X-Request-ID", httpserver.RequestIDFrom(pr.In.Context()))
+			pr.Out.Header[requestIDKey] = []string{httpserver.RequestIDFrom(pr.In.Context())}
 			// The gateway's own credentials stay here.
 			for _, h := range apiKeyHeaders {
-				pr.Out.Header.Del(h)
+				delete(pr.Out.Header, h)
 			}
 			if _, _, basic := pr.In.BasicAuth(); basic {
 				pr.Out.Header.Del("Authorization")
@@ -275,7 +314,7 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 		Transport:  &retrier{g: g, pool: t.pools[rt.Upstream], route: rt},
 		BufferPool: &g.buffers,
 		ModifyResponse: func(resp *http.Response) error {
-			resp.Header.Del("X-Request-ID") // the gateway answers with its own, which is the same
+			delete(resp.Header, requestIDKey) // the gateway answers with its own, which is the same
 			rt.Response.headers(resp.Header)
 			body, n, err := rt.Response.rewriteBody(resp.Header, resp.Body)
 			if err != nil {
@@ -382,10 +421,10 @@ func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, rt *Route, t 
 			g.log.Warn("shared rate limit unavailable; limiting locally", zap.Error(err))
 			d, _ = g.local.allow(r.Context(), c.key, c.limit)
 		}
+		// Canonical keys and one backing array: three headers, one allocation.
+		v := []string{strconv.Itoa(d.limit), strconv.Itoa(d.remaining), strconv.Itoa(seconds(d.reset))}
 		h := w.Header()
-		h.Set("RateLimit-Limit", strconv.Itoa(d.limit))
-		h.Set("RateLimit-Remaining", strconv.Itoa(d.remaining))
-		h.Set("RateLimit-Reset", strconv.Itoa(seconds(d.reset)))
+		h["Ratelimit-Limit"], h["Ratelimit-Remaining"], h["Ratelimit-Reset"] = v[0:1:1], v[1:2:2], v[2:3:3]
 		if !d.allowed {
 			h.Set("Retry-After", strconv.Itoa(max(1, seconds(d.retryAfter))))
 			if g.metrics != nil {
@@ -397,19 +436,6 @@ func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, rt *Route, t 
 	}
 	return true
 }
-
-// bufferPool lends the proxy its 32 KiB copy buffers instead of it
-// allocating one per response.
-type bufferPool struct{ p sync.Pool }
-
-func (b *bufferPool) Get() []byte {
-	if buf, ok := b.p.Get().(*[]byte); ok {
-		return *buf
-	}
-	return make([]byte, 32<<10)
-}
-
-func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // Upstream failures.
 var (
@@ -445,92 +471,4 @@ func (g *Gateway) onHealthGauge(pool, target string, up bool) {
 		v = 1
 	}
 	g.metrics.up.WithLabelValues(pool, target).Set(v)
-}
-
-// retrier sends a request to the pool's targets: another one after a
-// failure, for idempotent requests without a body, up to the route's
-// retries; each attempt bounded by the route's timeout.
-type retrier struct {
-	g     *Gateway
-	pool  *pool
-	route *Route
-}
-
-func (rt *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
-	attempts := 1
-	if idempotent(req.Method) && (req.Body == nil || req.Body == http.NoBody) {
-		attempts += rt.route.Retries
-	}
-	tried := map[*target]bool{}
-	var last error = errNoTarget
-	for range attempts {
-		t := rt.pool.pick(tried)
-		if t == nil {
-			break
-		}
-		tried[t] = true
-		ctx, cancel := context.WithTimeout(req.Context(), rt.route.Timeout)
-		// The proxy's request is already a copy: only the URL differs per
-		// attempt.
-		out := req.WithContext(ctx)
-		u := *req.URL
-		out.URL = &u
-		out.URL.Scheme, out.URL.Host, out.Host = t.url.Scheme, t.url.Host, ""
-		if base := strings.TrimSuffix(t.url.Path, "/"); base != "" {
-			out.URL.Path = base + out.URL.Path
-			if out.URL.RawPath != "" {
-				out.URL.RawPath = base + out.URL.RawPath
-			}
-		}
-		t.outstanding.Add(1)
-		start := time.Now()
-		resp, err := rt.g.transport.RoundTrip(out)
-		if rt.g.metrics != nil {
-			rt.g.metrics.upstream.WithLabelValues(rt.pool.name).Observe(time.Since(start).Seconds())
-		}
-		failed := err != nil || resp.StatusCode == http.StatusBadGateway ||
-			resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout
-		if !failed || len(tried) == attempts {
-			if failed {
-				rt.pool.failed(t)
-			} else {
-				rt.pool.succeeded(t)
-			}
-			if err != nil {
-				t.outstanding.Add(-1)
-				cancel()
-				return nil, err
-			}
-			resp.Body = &release{ReadCloser: resp.Body, done: func() { t.outstanding.Add(-1); cancel() }}
-			return resp, nil
-		}
-		rt.pool.failed(t)
-		t.outstanding.Add(-1)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-			resp.Body.Close()
-			err = fmt.Errorf("%w: status %d", errUpstream, resp.StatusCode)
-		}
-		cancel()
-		if req.Context().Err() != nil {
-			return nil, req.Context().Err()
-		}
-		last = err
-	}
-	return nil, last
-}
-
-// release runs done once when the body is closed.
-type release struct {
-	io.ReadCloser
-	done func()
-	once atomic.Bool
-}
-
-func (r *release) Close() error {
-	err := r.ReadCloser.Close()
-	if r.once.CompareAndSwap(false, true) {
-		r.done()
-	}
-	return err
 }

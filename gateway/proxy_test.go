@@ -200,3 +200,79 @@ func TestTLSFromFiles(t *testing.T) {
 		t.Fatalf("%d, serial %v", resp.StatusCode, resp.TLS.PeerCertificates[0].SerialNumber)
 	}
 }
+
+// Streamed responses reach the client as the upstream flushes them, and
+// protocol upgrades (WebSocket, which GraphQL subscriptions use) are
+// switched through to the upstream; the route's timeout does not cut
+// either.
+func TestStreamsAndUpgradesPassThrough(t *testing.T) {
+	release := make(chan struct{})
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/stream":
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, "data: first\n\n")
+			http.NewResponseController(w).Flush()
+			<-release                          // the client must have the first event before the stream goes on
+			time.Sleep(300 * time.Millisecond) // beyond the route's timeout
+			fmt.Fprint(w, "data: second\n\n")
+		case "/upgrade":
+			if r.Header.Get("Upgrade") != "echo" {
+				http.Error(w, "upgrade expected", http.StatusBadRequest)
+				return
+			}
+			conn, brw, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			fmt.Fprint(brw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+			brw.Flush()
+			line, _ := brw.ReadString('\n')
+			fmt.Fprint(brw, "echo: "+line)
+			brw.Flush()
+		}
+	}))
+	defer upstream.Close()
+	h := newHarness(t, func(c *gateway.Config) {
+		c.Tiers = map[string]gateway.Limit{gateway.TierUnauthenticated: {}}
+		c.Upstreams["streams"] = gateway.Upstream{Targets: []gateway.Target{{URL: upstream.URL}}}
+		c.Routes = append(c.Routes,
+			gateway.Route{Name: "stream", Path: "/stream", Upstream: "streams", Auth: []string{"anonymous"}, Timeout: 100 * time.Millisecond},
+			gateway.Route{Name: "upgrade", Path: "/upgrade", Upstream: "streams", Auth: []string{"anonymous"}, Timeout: 100 * time.Millisecond})
+	})
+
+	resp, err := http.Get(h.srv.URL + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := bufio.NewReader(resp.Body)
+	if line, err := events.ReadString('\n'); err != nil || line != "data: first\n" {
+		t.Fatalf("first event before the stream ends: %q %v", line, err)
+	}
+	close(release)
+	rest, _ := events.ReadString(0)
+	if !strings.Contains(rest, "data: second") {
+		t.Fatalf("rest of the stream: %q", rest)
+	}
+
+	conn, err := net.Dial("tcp", h.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprint(conn, "GET /upgrade HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(conn)
+	switched, err := http.ReadResponse(br, nil)
+	if err != nil || switched.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", switched, err)
+	}
+	time.Sleep(300 * time.Millisecond) // beyond the route's timeout
+	fmt.Fprint(conn, "hello\n")
+	if line, err := br.ReadString('\n'); err != nil || line != "echo: hello\n" {
+		t.Fatalf("after the upgrade: %q %v", line, err)
+	}
+}

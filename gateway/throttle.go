@@ -55,16 +55,15 @@ func (ll *localLimiter) allow(_ context.Context, key string, l Limit) (decision,
 		b = rate.NewLimiter(every, burst(l))
 		ll.buckets.Add(key, b)
 	}
+	// AllowN changes nothing when it refuses. (A reservation cancelled on
+	// refusal would not do: CancelAt restores less than it took once other
+	// requests have reserved since, and under load the bucket loses tokens.)
 	now := time.Now()
-	r := b.ReserveN(now, 1)
-	d := decision{limit: l.Requests}
-	if delay := r.DelayFrom(now); delay > 0 {
-		r.CancelAt(now)
-		d.retryAfter = delay
-	} else {
-		d.allowed = true
-	}
+	d := decision{limit: l.Requests, allowed: b.AllowN(now, 1)}
 	tokens := b.TokensAt(now)
+	if !d.allowed {
+		d.retryAfter = time.Duration((1 - tokens) / float64(every) * float64(time.Second))
+	}
 	d.remaining = max(0, int(tokens))
 	d.reset = time.Duration((float64(burst(l)) - tokens) / float64(every) * float64(time.Second))
 	return d, nil

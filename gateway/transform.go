@@ -34,8 +34,10 @@ func (t Transform) headers(h http.Header) {
 // rewriteBody applies the field changes of t to a JSON body, returning the
 // new body; bodies that are not JSON objects or arrays pass unchanged.
 func (t Transform) rewriteBody(h http.Header, body io.ReadCloser) (io.ReadCloser, int64, error) {
-	mediaType, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	if !t.body() || body == nil || body == http.NoBody || (mediaType != "application/json" && mediaType != "application/problem+json") {
+	if !t.body() || body == nil || body == http.NoBody {
+		return body, -1, nil
+	}
+	if mediaType, _, _ := mime.ParseMediaType(h.Get("Content-Type")); mediaType != "application/json" && mediaType != "application/problem+json" {
 		return body, -1, nil
 	}
 	data, err := io.ReadAll(io.LimitReader(body, maxTransformBody+1))

@@ -15,6 +15,9 @@ type scenario struct {
 	name string
 	req  func(r *rand.Rand) *http.Request
 	want int
+	// proxyCPU, when set, is the CPU time the proxy in front of the
+	// scenario's server (another process) has used so far.
+	proxyCPU func() time.Duration
 }
 
 // suite is a baseline and the scenarios measured against it.
@@ -22,18 +25,26 @@ type suite struct {
 	title     string
 	baseline  scenario
 	scenarios []scenario
+	// start, when set, prepares the suite's layout before it runs; stop
+	// undoes it.
+	start func() (stop func(), err error)
 }
 
 // result is one scenario's measurement.
 type result struct {
-	name      string
-	latencies []time.Duration // sorted
-	errors    int64
-	elapsed   time.Duration
-	ratio     float64
+	name        string
+	latencies   []time.Duration // sorted
+	errors      int64
+	elapsed     time.Duration
+	ratio       float64
+	cpu         time.Duration // used by the proxy
+	cpuMeasured bool
 }
 
-func (r result) rps() float64       { return float64(len(r.latencies)) / r.elapsed.Seconds() }
+func (r result) rps() float64 { return float64(len(r.latencies)) / r.elapsed.Seconds() }
+func (r result) cpuPerRequest() time.Duration {
+	return r.cpu / time.Duration(max(1, len(r.latencies)))
+}
 func (r result) p50() time.Duration { return r.quantile(0.50) }
 func (r result) p99() time.Duration { return r.quantile(0.99) }
 
@@ -49,6 +60,7 @@ func (r result) merge(o result) result {
 	slices.Sort(r.latencies)
 	r.errors += o.errors
 	r.elapsed += o.elapsed
+	r.cpu += o.cpu
 	return r
 }
 
@@ -68,16 +80,27 @@ func (s suite) run(client *http.Client, opts options) []result {
 		var ratios []float64
 		for range opts.rounds {
 			base := load(client, opts.concurrency, slice, s.baseline)
-			res := load(client, opts.concurrency, slice, sc)
+			res := s.measure(client, opts.concurrency, slice, sc)
 			ratios = append(ratios, res.rps()/base.rps())
 			baseline, measured = baseline.merge(base), measured.merge(res)
 		}
 		slices.Sort(ratios)
-		measured.name, measured.ratio = sc.name, ratios[len(ratios)/2]
+		measured.name, measured.ratio, measured.cpuMeasured = sc.name, ratios[len(ratios)/2], sc.proxyCPU != nil
 		results = append(results, measured)
 	}
 	baseline.name, baseline.ratio = s.baseline.name+" (baseline)", 1
 	return append([]result{baseline}, results...)
+}
+
+// measure is load, with the proxy's CPU time when the scenario measures it.
+func (s suite) measure(client *http.Client, concurrency int, d time.Duration, sc scenario) result {
+	if sc.proxyCPU == nil {
+		return load(client, concurrency, d, sc)
+	}
+	before := sc.proxyCPU()
+	res := load(client, concurrency, d, sc)
+	res.cpu = sc.proxyCPU() - before
+	return res
 }
 
 // load runs concurrency clients of sc for d and measures them.

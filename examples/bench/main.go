@@ -19,10 +19,14 @@
 // Everything runs in this process on 127.0.0.1: the servers (with access
 // logs and metrics on, logs encoded into io.Discard), a SQLite database in a
 // temporary directory, and the load generator (keep-alive HTTP/1.1 clients,
-// one goroutine each).
+// one goroutine each). The exceptions: the gateway suite runs a second time
+// with the proxies in a child process on a CPU of their own (and nginx
+// beside them as a reference when it is installed), and the ETL pipeline
+// runs in a child process so that its peak memory is its own.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -46,6 +50,13 @@ func main() {
 	if len(os.Args) == 5 && os.Args[1] == "etl-load" {
 		if err := loadETL(os.Args[2], os.Args[3], os.Args[4]); err != nil {
 			fmt.Fprintln(os.Stderr, "bench etl-load:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) == 4 && os.Args[1] == "gateway-serve" {
+		if err := serveGateway(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench gateway-serve:", err)
 			os.Exit(1)
 		}
 		return
@@ -115,7 +126,7 @@ func run(command string, opts options, sopts syncOptions, cpuProfile string) err
 		suites = append(suites, (*env).graphqlSuite)
 	}
 	if command == "gateway" || command == "all" {
-		suites = append(suites, (*env).gatewaySuite)
+		suites = append(suites, (*env).gatewaySuite, (*env).gatewayDedicatedSuite)
 	}
 	fmt.Printf("ArticleKit benchmark: %d clients, %s per scenario in %d rounds, each after a baseline round; SQLite, %d articles seeded per suite, GOMAXPROCS=%d\n",
 		opts.concurrency, opts.duration, opts.rounds, opts.seed, runtime.GOMAXPROCS(0))
@@ -128,7 +139,19 @@ func run(command string, opts options, sopts syncOptions, cpuProfile string) err
 			return err
 		}
 		s := makeSuite(e)
+		stop := func() {}
+		if s.start != nil {
+			if stop, err = s.start(); err != nil {
+				e.close()
+				if skip := errSkip(""); errors.As(err, &skip) {
+					fmt.Printf("\n%s\n\nskipped: %s\n", s.title, skip)
+					continue
+				}
+				return err
+			}
+		}
 		results := s.run(e.client(opts.concurrency), opts)
+		stop()
 		e.close()
 		if err := report(s, results); err != nil {
 			return err
@@ -152,9 +175,21 @@ func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 func report(s suite, results []result) error {
 	fmt.Printf("\n%s\n\n", s.title)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tvs baseline (median of rounds)\t")
+	cpu := slices.ContainsFunc(results, func(r result) bool { return r.cpuMeasured })
+	header := "scenario\treq/s\tp50\tp99\terrors\tvs baseline (median of rounds)\t"
+	if cpu {
+		header += "proxy CPU per request\t"
+	}
+	fmt.Fprintln(tw, header)
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%.0f%%\t\n", r.name, r.rps(), round(r.p50()), round(r.p99()), r.errors, 100*r.ratio)
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%.0f%%\t", r.name, r.rps(), round(r.p50()), round(r.p99()), r.errors, 100*r.ratio)
+		switch {
+		case r.cpuMeasured:
+			fmt.Fprintf(tw, "%s\t", r.cpuPerRequest().Round(100*time.Nanosecond))
+		case cpu:
+			fmt.Fprint(tw, "\t")
+		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }

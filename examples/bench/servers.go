@@ -34,6 +34,7 @@ type env struct {
 	bareURL, restURL            string
 	gatewayURL, bareProxyURL    string
 	gqlInProcessURL, gqlRESTURL string
+	dedicated                   dedicatedProxies
 	closers                     []func()
 }
 
@@ -45,8 +46,7 @@ func setup(seed int) (*env, error) {
 	e := &env{closers: []func(){func() { _ = os.RemoveAll(dir) }}}
 	fail := func(err error) (*env, error) { e.close(); return nil, err }
 
-	// The access logs stay on, encoded as in production, into io.Discard.
-	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel))
+	log := discardLog()
 	store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "bench.db")}, log)
 	if err != nil {
 		return fail(err)
@@ -83,26 +83,15 @@ func setup(seed int) (*env, error) {
 	if err != nil {
 		return fail(err)
 	}
-	// The gateway in front of the REST API: API-key authentication and a
-	// Gold tier too high to throttle the benchmark.
-	gw, err := gateway.New(gateway.Config{
-		Consumers: []gateway.Consumer{{Name: "bench", Tier: gateway.TierGold, APIKeys: []string{benchAPIKey}}},
-		Tiers:     map[string]gateway.Limit{gateway.TierGold: {Requests: 1 << 40, Per: time.Minute}},
-		Upstreams: map[string]gateway.Upstream{"rest": {Targets: []gateway.Target{{URL: e.restURL}}}},
-		Routes:    []gateway.Route{{Name: "read", Methods: []string{"GET"}, Path: "/articles/{id}", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}}},
-	}, gateway.WithLogger(log), gateway.WithMetrics(gatewayMetrics()))
+	gw, closeGateway, err := benchGateway(e.restURL, log)
 	if err != nil {
 		return fail(err)
 	}
-	e.closers = append(e.closers, func() { _ = gw.Close() })
+	e.closers = append(e.closers, closeGateway)
 	if e.gatewayURL, err = e.serve(gw); err != nil {
 		return fail(err)
 	}
-	// The least a proxy can cost: the standard library's, doing nothing else.
-	target, _ := url.Parse(e.restURL)
-	bare := httputil.NewSingleHostReverseProxy(target)
-	bare.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
-	if e.bareProxyURL, err = e.serve(bare); err != nil {
+	if e.bareProxyURL, err = e.serve(bareProxy(e.restURL)); err != nil {
 		return fail(err)
 	}
 	for _, gql := range []struct {
@@ -121,7 +110,37 @@ func setup(seed int) (*env, error) {
 	return e, nil
 }
 
+// discardLog is the servers' logger: the access logs stay on, encoded as in
+// production, into io.Discard.
+func discardLog() *zap.Logger {
+	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel))
+}
+
 const benchAPIKey = "bench-api-key-0123456789"
+
+// benchGateway is the gateway in front of the REST API at restURL: API-key
+// authentication and a Gold tier too high to throttle the benchmark.
+func benchGateway(restURL string, log *zap.Logger) (http.Handler, func(), error) {
+	gw, err := gateway.New(gateway.Config{
+		Consumers: []gateway.Consumer{{Name: "bench", Tier: gateway.TierGold, APIKeys: []string{benchAPIKey}}},
+		Tiers:     map[string]gateway.Limit{gateway.TierGold: {Requests: 1 << 40, Per: time.Minute}},
+		Upstreams: map[string]gateway.Upstream{"rest": {Targets: []gateway.Target{{URL: restURL}}}},
+		Routes:    []gateway.Route{{Name: "read", Methods: []string{"GET"}, Path: "/articles/{id}", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}}},
+	}, gateway.WithLogger(log), gateway.WithMetrics(gatewayMetrics()))
+	if err != nil {
+		return nil, nil, err
+	}
+	return gw, func() { _ = gw.Close() }, nil
+}
+
+// bareProxy is the least a proxy can cost: the standard library's, doing
+// nothing else.
+func bareProxy(restURL string) http.Handler {
+	target, _ := url.Parse(restURL)
+	bare := httputil.NewSingleHostReverseProxy(target)
+	bare.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
+	return bare
+}
 
 func gatewayMetrics() *gateway.Metrics {
 	m, _ := gateway.NewMetrics(metrics.NewRegistry())
@@ -131,20 +150,28 @@ func gatewayMetrics() *gateway.Metrics {
 // gatewaySuite measures the gateway's cost: the same GET sent through it
 // and directly.
 func (e *env) gatewaySuite() suite {
+	return e.proxySuite("API gateway in front of the REST API (API key, Gold tier), against the REST API directly",
+		&e.gatewayURL, &e.bareProxyURL, nil)
+}
+
+// proxySuite sends GETs directly, through the bare proxy and through the
+// gateway; the proxies' URLs are read per request, as a layout may start
+// them only when the suite starts. cpu, when set, meters the proxies.
+func (e *env) proxySuite(title string, gatewayURL, bareProxyURL *string, cpu func() time.Duration) suite {
 	return suite{
-		title: "API gateway in front of the REST API (API key, Gold tier), against the REST API directly",
-		baseline: scenario{"REST GET /articles/{id} directly", func(r *rand.Rand) *http.Request {
+		title: title,
+		baseline: scenario{name: "REST GET /articles/{id} directly", req: func(r *rand.Rand) *http.Request {
 			return get(e.restURL + "/articles/" + e.randomID(r))
-		}, http.StatusOK},
+		}, want: http.StatusOK},
 		scenarios: []scenario{
-			{"GET /articles/{id} through a bare httputil.ReverseProxy", func(r *rand.Rand) *http.Request {
-				return get(e.bareProxyURL + "/articles/" + e.randomID(r))
-			}, http.StatusOK},
-			{"GET /articles/{id} through the gateway", func(r *rand.Rand) *http.Request {
-				req := get(e.gatewayURL + "/articles/" + e.randomID(r))
+			{name: "GET /articles/{id} through a bare httputil.ReverseProxy", req: func(r *rand.Rand) *http.Request {
+				return get(*bareProxyURL + "/articles/" + e.randomID(r))
+			}, want: http.StatusOK, proxyCPU: cpu},
+			{name: "GET /articles/{id} through the gateway", req: func(r *rand.Rand) *http.Request {
+				req := get(*gatewayURL + "/articles/" + e.randomID(r))
 				req.Header.Set("apikey", benchAPIKey)
 				return req
-			}, http.StatusOK},
+			}, want: http.StatusOK, proxyCPU: cpu},
 		},
 	}
 }
@@ -176,19 +203,19 @@ func (e *env) restSuite() suite {
 	body, _ := json.Marshal(sampleDraft(0))
 	return suite{
 		title: "REST API on SQLite, against a bare net/http JSON handler",
-		baseline: scenario{"bare net/http JSON handler", func(r *rand.Rand) *http.Request {
+		baseline: scenario{name: "bare net/http JSON handler", req: func(r *rand.Rand) *http.Request {
 			return get(e.bareURL + "/articles/" + e.randomID(r))
-		}, http.StatusOK},
+		}, want: http.StatusOK},
 		scenarios: []scenario{
-			{"GET /articles/{id}", func(r *rand.Rand) *http.Request {
+			{name: "GET /articles/{id}", req: func(r *rand.Rand) *http.Request {
 				return get(e.restURL + "/articles/" + e.randomID(r))
-			}, http.StatusOK},
-			{"GET /articles?limit=20", func(*rand.Rand) *http.Request {
+			}, want: http.StatusOK},
+			{name: "GET /articles?limit=20", req: func(*rand.Rand) *http.Request {
 				return get(e.restURL + "/articles?limit=20")
-			}, http.StatusOK},
-			{"POST /articles", func(*rand.Rand) *http.Request {
+			}, want: http.StatusOK},
+			{name: "POST /articles", req: func(*rand.Rand) *http.Request {
 				return post(e.restURL+"/articles", body)
-			}, http.StatusCreated},
+			}, want: http.StatusCreated},
 		},
 	}
 }
@@ -211,14 +238,14 @@ func (e *env) graphqlSuite() suite {
 	}
 	return suite{
 		title: "GraphQL on SQLite, both backends, against REST GET /articles/{id}",
-		baseline: scenario{"REST GET /articles/{id}", func(r *rand.Rand) *http.Request {
+		baseline: scenario{name: "REST GET /articles/{id}", req: func(r *rand.Rand) *http.Request {
 			return get(e.restURL + "/articles/" + e.randomID(r))
-		}, http.StatusOK},
+		}, want: http.StatusOK},
 		scenarios: []scenario{
-			{"GraphQL getArticle, in-process backend", getArticle(e.gqlInProcessURL), http.StatusOK},
-			{"GraphQL getArticles(limit: 20), in-process backend", getArticles(e.gqlInProcessURL), http.StatusOK},
-			{"GraphQL getArticle, REST backend", getArticle(e.gqlRESTURL), http.StatusOK},
-			{"GraphQL getArticles(limit: 20), REST backend", getArticles(e.gqlRESTURL), http.StatusOK},
+			{name: "GraphQL getArticle, in-process backend", req: getArticle(e.gqlInProcessURL), want: http.StatusOK},
+			{name: "GraphQL getArticles(limit: 20), in-process backend", req: getArticles(e.gqlInProcessURL), want: http.StatusOK},
+			{name: "GraphQL getArticle, REST backend", req: getArticle(e.gqlRESTURL), want: http.StatusOK},
+			{name: "GraphQL getArticles(limit: 20), REST backend", req: getArticles(e.gqlRESTURL), want: http.StatusOK},
 		},
 	}
 }
