@@ -21,9 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -33,8 +31,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/etl"
-	"github.com/articlekit/articlekit/etl/ktr"
-	"github.com/articlekit/articlekit/etl/pipefile"
+	"github.com/articlekit/articlekit/examples/internal/etljob"
 )
 
 const usage = `usage: etl run|validate [-params FILE] FILE | etl diff --dry-run [-params FILE] FILE`
@@ -68,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
-	built, err := load(flags.Arg(0), *params, cmd == "diff")
+	built, err := etljob.Load(flags.Arg(0), *params, cmd == "diff")
 	if err != nil {
 		fmt.Fprintln(stderr, "etl:", err)
 		return 1
@@ -127,59 +124,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// job is a built pipeline, from either kind of file.
-type job struct {
-	Pipeline *etl.Pipeline
-	Diffs    map[string]*etl.Diff
-	Schedule etl.Schedule
-	Close    func() error
-}
-
-func load(path, params string, dryRun bool) (*job, error) {
-	if strings.EqualFold(filepath.Ext(path), ".ktr") {
-		return loadKTR(path, params, dryRun)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	file, err := pipefile.Parse(f, os.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
-	b, err := file.Build(dryRun)
-	if err != nil {
-		return nil, err
-	}
-	return &job{Pipeline: b.Pipeline, Diffs: b.Diffs, Schedule: b.Schedule, Close: b.Close}, nil
-}
-
-func loadKTR(path, params string, dryRun bool) (*job, error) {
-	t, err := ktr.ParseFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var paramsFile io.Reader
-	if params != "" {
-		f, err := os.Open(params)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		paramsFile = f
-	}
-	vars, err := ktr.ResolveVariables(t, os.Environ(), paramsFile)
-	if err != nil {
-		return nil, err
-	}
-	b, err := ktr.Build(t, ktr.Options{Variables: vars, Overrides: vars, Path: path, DryRun: dryRun})
-	if err != nil {
-		return nil, err
-	}
-	return &job{Pipeline: b.Pipeline, Diffs: b.Diffs, Close: b.Close}, nil
-}
-
 // sources returns the names of the steps no hop feeds.
 func sources(p *etl.Pipeline) []string {
 	fed := map[string]bool{}
@@ -227,7 +171,7 @@ func sourceRows(steps []etl.StepStats, names []string) int64 {
 	return n
 }
 
-func summarize(w io.Writer, res *etl.Result, built *job) {
+func summarize(w io.Writer, res *etl.Result, built *etljob.Job) {
 	if res == nil {
 		return
 	}

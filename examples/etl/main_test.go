@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/articlekit/articlekit/articles/sqldb"
+	"github.com/articlekit/articlekit/examples/internal/etljob"
 )
 
 func setup(t *testing.T) (dir string, db *sqldb.DB) {
@@ -149,7 +150,7 @@ func TestKettleFiles(t *testing.T) {
 func TestExpectedRows(t *testing.T) {
 	dir, _ := setup(t)
 	t.Setenv("DIR", dir)
-	j, err := load(writeFile(t, dir, "sync.yaml", syncFile), "", false)
+	j, err := etljob.Load(writeFile(t, dir, "sync.yaml", syncFile), "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestExpectedRows(t *testing.T) {
 		t.Fatalf("expected rows %d, want 5 (a's 3 and b's 2)", got)
 	}
 	rest := "name: x\nrest: http://127.0.0.1:1\nsteps: [{name: a, type: articles}]\n"
-	j, err = load(writeFile(t, dir, "rest.yaml", rest), "", false)
+	j, err = etljob.Load(writeFile(t, dir, "rest.yaml", rest), "", false)
 	if err != nil {
 		t.Fatal(err)
 	}

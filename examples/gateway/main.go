@@ -12,12 +12,7 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"time"
-
 	"go.uber.org/fx"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/examples/internal/app"
@@ -28,16 +23,11 @@ import (
 )
 
 type config struct {
-	Articles     articles.Config
-	REST         restapi.Config
-	GraphQL      graphqlapi.Config
-	Logging      app.Logging
-	GatewayFile  string `env:"GATEWAY_CONFIG"`
-	DevAPIKey    string `env:"GATEWAY_DEV_API_KEY" envDefault:"dev-api-key-change-me"`
-	DevAdminPass string `env:"GATEWAY_DEV_ADMIN_PASSWORD" envDefault:"admin-change-me"`
-	GatewayHTTP  string `env:"GATEWAY_HTTP_ADDR"`
-	GatewayHTTPS string `env:"GATEWAY_HTTPS_ADDR"`
-	GatewayAdmin string `env:"GATEWAY_ADMIN_ADDR"`
+	Articles articles.Config
+	REST     restapi.Config
+	GraphQL  graphqlapi.Config
+	Logging  app.Logging
+	Gateway  app.Gateway
 }
 
 func main() {
@@ -49,11 +39,11 @@ func main() {
 	if err != nil {
 		app.Fatal(err)
 	}
-	gw, err := gatewayConfig(cfg)
+	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr)
 	if err != nil {
 		app.Fatal(err)
 	}
-	if cfg.GatewayFile == "" {
+	if cfg.Gateway.File == "" {
 		log.Warn("GATEWAY_CONFIG is not set: a development configuration with a development API key and admin password")
 	}
 	fx.New(
@@ -65,52 +55,4 @@ func main() {
 		graphqlapi.Module,
 		gateway.Module,
 	).Run()
-}
-
-func gatewayConfig(cfg config) (gateway.Config, error) {
-	var gw gateway.Config
-	if cfg.GatewayFile != "" {
-		f, err := os.Open(cfg.GatewayFile)
-		if err != nil {
-			return gw, err
-		}
-		defer f.Close()
-		if gw, err = gateway.ParseConfig(f); err != nil {
-			return gw, err
-		}
-	} else {
-		adminHash, err := bcrypt.GenerateFromPassword([]byte(cfg.DevAdminPass), bcrypt.DefaultCost)
-		if err != nil {
-			return gw, err
-		}
-		gw = gateway.Config{
-			Admins:    []gateway.User{{Name: "admin", PasswordHash: string(adminHash)}},
-			Consumers: []gateway.Consumer{{Name: "dev", Tier: gateway.TierGold, APIKeys: []string{cfg.DevAPIKey}}},
-			Upstreams: map[string]gateway.Upstream{
-				"rest":    {Targets: []gateway.Target{{URL: "http://" + cfg.REST.Addr}}, Health: gateway.HealthCheck{Path: "/health", Interval: 10 * time.Second}},
-				"graphql": {Targets: []gateway.Target{{URL: "http://" + cfg.GraphQL.Addr}}},
-			},
-			Routes: []gateway.Route{
-				{Name: "articles-read", Methods: []string{"GET", "HEAD"}, Path: "/articles", Upstream: "rest", Auth: []string{gateway.AuthAnonymous}, Retries: 1},
-				{Name: "articles-read-one", Methods: []string{"GET", "HEAD"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAnonymous}, Retries: 1},
-				{Name: "articles-write", Methods: []string{"POST", "PUT", "DELETE"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
-				{Name: "articles-create", Methods: []string{"POST"}, Path: "/articles", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
-				{Name: "graphql", Path: "/graphql", Upstream: "graphql", Auth: []string{gateway.AuthAnonymous}},
-			},
-		}
-	}
-	if cfg.GatewayHTTP != "" {
-		gw.Listen.HTTP = cfg.GatewayHTTP
-	}
-	if cfg.GatewayHTTPS != "" {
-		gw.Listen.HTTPS = cfg.GatewayHTTPS
-	}
-	if cfg.GatewayAdmin != "" {
-		gw.Listen.Admin = cfg.GatewayAdmin
-	}
-	gw = gw.WithDefaults()
-	if err := gw.Validate(); err != nil {
-		return gw, fmt.Errorf("GATEWAY_CONFIG: %w", err)
-	}
-	return gw, nil
 }

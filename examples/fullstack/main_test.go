@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/examples/internal/app"
+)
+
+// freeAddr is a loopback address nothing listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// One process runs every piece on its embedded defaults: an article
+// written through the gateway is read back through the gateway's GraphQL
+// route, reaches the replica through the embedded broker, lands in the
+// ETL's export, and every component shows in /metrics.
+func TestFullstack(t *testing.T) {
+	dir := t.TempDir()
+	cfg := defaults()
+	cfg.Articles.DatabaseURL = "sqlite://" + filepath.Join(dir, "articles.db")
+	cfg.Sync.TargetDatabaseURL = "sqlite://" + filepath.Join(dir, "articles-replica.db")
+	cfg.REST.Addr, cfg.GraphQL.Addr = freeAddr(t), freeAddr(t)
+	cfg.GraphQL.RESTAPIURL = "http://" + cfg.REST.Addr
+	cfg.Gateway = appGateway(freeAddr(t), freeAddr(t), freeAddr(t))
+	cfg.ExportDir, cfg.ExportEvery = dir, 200*time.Millisecond
+	application, closePipelines, err := newApp(cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closePipelines()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := application.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer application.Stop(context.Background()) //nolint:errcheck // the test is over
+	gw := "http://" + cfg.Gateway.HTTP
+
+	body := `{"title":"Fullstack","content":"every piece","author":"test","tags":["e2e"]}`
+	resp := do(t, "POST", gw+"/articles", body)
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a write without the API key: %d, want 401", resp.StatusCode)
+	}
+	resp = do(t, "POST", gw+"/articles", body, "apikey", cfg.Gateway.DevAPIKey)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("a write with the API key: %d", resp.StatusCode)
+	}
+	var created articles.Article
+	decode(t, resp, &created)
+
+	query := `{"query":"{ getArticle(id: \"` + strconv.FormatInt(created.ID, 10) + `\") { title author } }"}`
+	resp = do(t, "POST", gw+"/graphql", query)
+	var gql struct {
+		Data struct {
+			GetArticle struct{ Title, Author string }
+		}
+	}
+	decode(t, resp, &gql)
+	if gql.Data.GetArticle.Title != "Fullstack" || gql.Data.GetArticle.Author != "test" {
+		t.Fatalf("GraphQL through the gateway: %+v", gql)
+	}
+
+	replica, err := articles.OpenStore(articles.Config{DatabaseURL: cfg.Sync.TargetDatabaseURL}, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer replica.Close()
+	eventually(t, "the article in the replica", func() bool {
+		a, err := articles.NewService(replica).Get(ctx, created.ID)
+		return err == nil && a.Version == created.Version && a.Title == created.Title
+	})
+	eventually(t, "the article in the ETL export", func() bool {
+		data, err := os.ReadFile(filepath.Join(dir, "articles-export.jsonl"))
+		return err == nil && bytes.Contains(data, []byte(`"Fullstack"`))
+	})
+
+	resp = do(t, "GET", "http://"+cfg.REST.Addr+"/metrics", "")
+	scrape, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, metric := range []string{
+		`http_requests_total{`,
+		`articles_changes_total{type="created"} 1`,
+		`kafkasync_applied_events_total{result="applied"} 1`,
+		`gateway_requests_total{consumer="dev",route="articles-create",status="201"} 1`,
+		`graphql_operations_total{`,
+		`etl_runs_total{`,
+	} {
+		if !strings.Contains(string(scrape), metric) {
+			t.Errorf("/metrics has no %s", metric)
+		}
+	}
+}
+
+func appGateway(httpAddr, httpsAddr, adminAddr string) (g app.Gateway) {
+	g.DevAPIKey, g.DevAdminPass = "fullstack-test-api-key", "fullstack-test-admin-pass"
+	g.HTTP, g.HTTPS, g.Admin = httpAddr, httpsAddr, adminAddr
+	return g
+}
+
+func do(t *testing.T, method, url, body string, headers ...string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func decode(t *testing.T, resp *http.Response, v any) {
+	t.Helper()
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !ok(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20s", what)
+		}
+	}
+}

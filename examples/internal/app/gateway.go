@@ -1,0 +1,76 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/articlekit/articlekit/gateway"
+)
+
+// Gateway is the example programs' gateway settings.
+type Gateway struct {
+	// File is the gateway's YAML configuration; without it, a development
+	// configuration (see Config).
+	File         string `env:"GATEWAY_CONFIG"`
+	DevAPIKey    string `env:"GATEWAY_DEV_API_KEY" envDefault:"dev-api-key-change-me"`
+	DevAdminPass string `env:"GATEWAY_DEV_ADMIN_PASSWORD" envDefault:"admin-change-me"`
+	HTTP         string `env:"GATEWAY_HTTP_ADDR"`
+	HTTPS        string `env:"GATEWAY_HTTPS_ADDR"`
+	Admin        string `env:"GATEWAY_ADMIN_ADDR"`
+}
+
+// Config reads the gateway's file, or without one builds the development
+// configuration in front of the REST API at restAddr and the GraphQL API
+// at graphqlAddr: reads open to anyone, writes with the API key DevAPIKey,
+// the admin user "admin" with the password DevAdminPass. The listen
+// addresses set override the file's.
+func (g Gateway) Config(restAddr, graphqlAddr string) (gateway.Config, error) {
+	var cfg gateway.Config
+	if g.File != "" {
+		f, err := os.Open(g.File)
+		if err != nil {
+			return cfg, err
+		}
+		defer f.Close()
+		if cfg, err = gateway.ParseConfig(f); err != nil {
+			return cfg, err
+		}
+	} else {
+		adminHash, err := bcrypt.GenerateFromPassword([]byte(g.DevAdminPass), bcrypt.DefaultCost)
+		if err != nil {
+			return cfg, err
+		}
+		cfg = gateway.Config{
+			Admins:    []gateway.User{{Name: "admin", PasswordHash: string(adminHash)}},
+			Consumers: []gateway.Consumer{{Name: "dev", Tier: gateway.TierGold, APIKeys: []string{g.DevAPIKey}}},
+			Upstreams: map[string]gateway.Upstream{
+				"rest":    {Targets: []gateway.Target{{URL: "http://" + restAddr}}, Health: gateway.HealthCheck{Path: "/health", Interval: 10 * time.Second}},
+				"graphql": {Targets: []gateway.Target{{URL: "http://" + graphqlAddr}}},
+			},
+			Routes: []gateway.Route{
+				{Name: "articles-read", Methods: []string{"GET", "HEAD"}, Path: "/articles", Upstream: "rest", Auth: []string{gateway.AuthAnonymous}, Retries: 1},
+				{Name: "articles-read-one", Methods: []string{"GET", "HEAD"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAnonymous}, Retries: 1},
+				{Name: "articles-write", Methods: []string{"POST", "PUT", "DELETE"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
+				{Name: "articles-create", Methods: []string{"POST"}, Path: "/articles", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
+				{Name: "graphql", Path: "/graphql", Upstream: "graphql", Auth: []string{gateway.AuthAnonymous}},
+			},
+		}
+	}
+	if g.HTTP != "" {
+		cfg.Listen.HTTP = g.HTTP
+	}
+	if g.HTTPS != "" {
+		cfg.Listen.HTTPS = g.HTTPS
+	}
+	if g.Admin != "" {
+		cfg.Listen.Admin = g.Admin
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("GATEWAY_CONFIG: %w", err)
+	}
+	return cfg, nil
+}
