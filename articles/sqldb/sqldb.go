@@ -92,12 +92,22 @@ func Open(rawURL string, opts Options) (*DB, error) {
 }
 
 func openPostgres(rawURL string, opts Options) (*DB, error) {
-	if _, err := url.Parse(rawURL); err != nil {
+	u, err := url.Parse(rawURL)
+	if err != nil {
 		return nil, fmt.Errorf("sqldb: parse postgres URL %q: %w", Redact(rawURL), errors.Unwrap(err))
 	}
-	cfg, err := pgx.ParseConfig(rawURL)
+	// pgx parses the URL without its password, which is set afterwards: a
+	// parse error, quoting what it could not read, then cannot hold it.
+	password, hasPassword := u.User.Password()
+	if hasPassword {
+		u.User = url.User(u.User.Username())
+	}
+	cfg, err := pgx.ParseConfig(u.String())
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: postgres URL %q: %s", Redact(rawURL), withoutPassword(err.Error(), rawURL))
+	}
+	if hasPassword {
+		cfg.Password = password
 	}
 	// bun writes argument values into the SQL text, so every query is new
 	// to the server: preparing and caching each one (pgx's default) costs a
