@@ -2,17 +2,16 @@ package gateway
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // Admin is the admin API, served on its own listener: it lists and changes
@@ -27,10 +26,10 @@ import (
 //	PUT    /routes/{name}, /consumers/{name}, /tiers/{name}   add or replace one
 //	DELETE /routes/{name}, /consumers/{name}
 type Admin struct {
-	g        *Gateway
-	mux      *http.ServeMux
-	mu       sync.Mutex // one change at a time
-	verified sync.Map
+	g         *Gateway
+	mux       *http.ServeMux
+	mu        sync.Mutex // one change at a time
+	passwords passwords
 }
 
 // NewAdmin returns the admin API of g.
@@ -90,21 +89,14 @@ func (a *Admin) admin(r *http.Request) bool {
 	if !ok {
 		return false
 	}
+	cost := 0
 	for _, u := range a.g.Config().Admins {
-		if u.Name != user {
-			continue
+		if u.Name == user {
+			return a.passwords.check(u.PasswordHash, pass)
 		}
-		sum := sha256.Sum256([]byte(u.PasswordHash + "\x00" + pass))
-		if _, ok := a.verified.Load(sum); ok {
-			return true
-		}
-		if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pass)) == nil {
-			a.verified.Store(sum, true)
-			return true
-		}
-		return false
+		cost = max(cost, hashCost(u.PasswordHash))
 	}
-	_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(pass))
+	a.passwords.spend(cost, pass)
 	return false
 }
 
@@ -216,6 +208,9 @@ func restoreSecrets(cfg *Config, cur Config) error {
 		}
 		cfg.Consumers[i].BasicPasswordHash = cur.Consumers[j].BasicPasswordHash
 	}
+	if cfg.Redis != cur.Redis && cfg.Redis == redactURL(cur.Redis) {
+		cfg.Redis = cur.Redis
+	}
 	for i, k := range cfg.JWT.Keys {
 		if k.Secret != mask {
 			continue
@@ -249,7 +244,21 @@ func redacted(c Config) Config {
 			c.Consumers[i].BasicPasswordHash = mask
 		}
 	}
+	c.Redis = redactURL(c.Redis)
 	return c
+}
+
+// redactURL masks a URL's password.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); !ok {
+		return raw
+	}
+	u.User = url.UserPassword(u.User.Username(), mask)
+	return u.String()
 }
 
 func writeYAML(w http.ResponseWriter, v any) {

@@ -36,15 +36,13 @@ var (
 
 // authenticator checks credentials against the configuration.
 type authenticator struct {
-	keys     map[[32]byte]*Consumer // sha256 of an API key
-	basic    map[string]*Consumer
-	subjects map[string]*Consumer
-	jwt      jwt.Keyfunc
-	parser   *jwt.Parser
-	// verified caches Basic credentials bcrypt accepted (by their sha256),
-	// so that each request does not pay bcrypt's deliberate slowness; only
-	// successes are kept, at most one per consumer's password.
-	verified sync.Map
+	keys      map[[32]byte]*Consumer // sha256 of an API key
+	basic     map[string]*Consumer
+	subjects  map[string]*Consumer
+	jwt       jwt.Keyfunc
+	parser    *jwt.Parser
+	passwords passwords
+	basicCost int // the costliest consumer hash's, for unknown users
 }
 
 // apiKeyHeaders are where API keys are read from: WSO2's header, then the
@@ -62,6 +60,7 @@ func newAuthenticator(ctx context.Context, cfg Config) (*authenticator, error) {
 		}
 		if c.BasicPasswordHash != "" {
 			a.basic[c.Name] = c
+			a.basicCost = max(a.basicCost, hashCost(c.BasicPasswordHash))
 		}
 		for _, s := range c.Subjects {
 			a.subjects[s] = c
@@ -123,25 +122,33 @@ func newKeyfunc(ctx context.Context, cfg JWT) (jwt.Keyfunc, error) {
 		}
 	}
 	return func(t *jwt.Token) (any, error) {
+		// Every key the token may have been signed with is tried: without
+		// key ids, the second of two keys (one being rotated in) must
+		// verify too.
 		kid, _ := t.Header["kid"].(string)
+		var set jwt.VerificationKeySet
 		for _, k := range keys {
 			if k.id != "" && kid != "" && k.id != kid {
 				continue
 			}
+			var fits bool
 			switch k.key.(type) {
 			case []byte:
-				if _, ok := t.Method.(*jwt.SigningMethodHMAC); ok {
-					return k.key, nil
-				}
+				_, fits = t.Method.(*jwt.SigningMethodHMAC)
 			case *rsa.PublicKey:
-				if _, ok := t.Method.(*jwt.SigningMethodRSA); ok {
-					return k.key, nil
-				}
+				_, fits = t.Method.(*jwt.SigningMethodRSA)
 			case *ecdsa.PublicKey:
-				if _, ok := t.Method.(*jwt.SigningMethodECDSA); ok {
-					return k.key, nil
-				}
+				_, fits = t.Method.(*jwt.SigningMethodECDSA)
 			}
+			if fits {
+				set.Keys = append(set.Keys, k.key)
+			}
+		}
+		switch {
+		case len(set.Keys) == 1:
+			return set.Keys[0], nil
+		case len(set.Keys) > 1:
+			return set, nil
 		}
 		if remote != nil {
 			return remote.Keyfunc(t)
@@ -205,26 +212,69 @@ func (a *authenticator) basicAuth(r *http.Request) (Identity, bool) {
 	}
 	c, known := a.basic[user]
 	if !known {
-		// Spend the time a known user would, so that timing does not tell
-		// which names exist.
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(pass))
+		a.passwords.spend(a.basicCost, pass)
 		return Identity{}, false
 	}
-	sum := sha256.Sum256([]byte(user + "\x00" + pass))
-	if _, cached := a.verified.Load(sum); !cached {
-		if bcrypt.CompareHashAndPassword([]byte(c.BasicPasswordHash), []byte(pass)) != nil {
-			return Identity{}, false
-		}
-		a.verified.Store(sum, true)
+	if !a.passwords.check(c.BasicPasswordHash, pass) {
+		return Identity{}, false
 	}
 	return Identity{Consumer: c.Name, Tier: c.Tier, Scheme: AuthBasic}, true
 }
 
-// dummyHash is compared against for unknown users.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("not a password anyone has"), bcrypt.DefaultCost)
+// maxPassword is as much of a password as bcrypt reads.
+const maxPassword = 72
+
+// passwords checks passwords against bcrypt hashes. It remembers the
+// successes (by the sha256 of hash and password), so that each request
+// does not pay bcrypt's deliberate slowness: at most one per hash, as
+// longer passwords than bcrypt reads — whose every variant would match —
+// are refused.
+type passwords struct{ verified sync.Map }
+
+func (p *passwords) check(hash, pass string) bool {
+	if len(pass) > maxPassword {
+		return false
+	}
+	sum := sha256.Sum256([]byte(hash + "\x00" + pass))
+	if _, ok := p.verified.Load(sum); ok {
+		return true
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(pass)) != nil {
+		return false
+	}
+	p.verified.Store(sum, true)
+	return true
+}
+
+// spend takes the time checking a password against a hash of this cost
+// would, so that timing does not tell which user names exist.
+func (p *passwords) spend(cost int, pass string) {
+	if len(pass) <= maxPassword {
+		_ = bcrypt.CompareHashAndPassword(dummyHash(cost), []byte(pass))
+	}
+}
+
+// hashCost is a bcrypt hash's cost, bcrypt's default for what is not one.
+func hashCost(hash string) int {
+	cost, err := bcrypt.Cost([]byte(hash))
+	if err != nil {
+		return bcrypt.DefaultCost
+	}
+	return cost
+}
+
+// dummyHashes holds a hash per cost for spend, made when first needed.
+var dummyHashes sync.Map
+
+func dummyHash(cost int) []byte {
+	cost = max(cost, bcrypt.DefaultCost)
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a password anyone has"), cost)
+	dummyHashes.Store(cost, h)
 	return h
-})
+}
 
 // bearer validates a JWT bearer token. A request without one is not an
 // error (another scheme may match); a bad one is.

@@ -496,6 +496,25 @@ func (c Config) clone() Config {
 		c.Routes[i].Methods = slices.Clone(r.Methods)
 		c.Routes[i].Auth = slices.Clone(r.Auth)
 		c.Routes[i].Scopes = slices.Clone(r.Scopes)
+		c.Routes[i].Request = r.Request.clone()
+		c.Routes[i].Response = r.Response.clone()
+		if r.CORS != nil {
+			cors := *r.CORS
+			cors.AllowedOrigins = slices.Clone(cors.AllowedOrigins)
+			cors.AllowedMethods = slices.Clone(cors.AllowedMethods)
+			cors.AllowedHeaders = slices.Clone(cors.AllowedHeaders)
+			cors.ExposedHeaders = slices.Clone(cors.ExposedHeaders)
+			c.Routes[i].CORS = &cors
+		}
 	}
 	return c
+}
+
+func (t Transform) clone() Transform {
+	t.SetHeaders = maps.Clone(t.SetHeaders)
+	t.RemoveHeaders = slices.Clone(t.RemoveHeaders)
+	t.RenameHeaders = maps.Clone(t.RenameHeaders)
+	t.RenameFields = maps.Clone(t.RenameFields)
+	t.RemoveFields = slices.Clone(t.RemoveFields)
+	return t
 }

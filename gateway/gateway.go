@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,12 +147,16 @@ func (g *Gateway) build(cfg Config) (t *table, err error) {
 	if t.auth, err = newAuthenticator(ctx, cfg); err != nil {
 		return nil, err
 	}
+	old := g.table.Load()
 	for name, u := range cfg.Upstreams {
 		p, err := newPool(name, u)
 		if err != nil {
 			return nil, err
 		}
 		p.onHealth = g.onHealth
+		if old != nil && old.pools[name] != nil {
+			p.inherit(old.pools[name])
+		}
 		t.pools[name] = p
 	}
 	for name, u := range cfg.Upstreams {
@@ -159,7 +164,7 @@ func (g *Gateway) build(cfg Config) (t *table, err error) {
 			t.pools[name].failover = t.pools[u.Failover]
 		}
 		for _, tg := range t.pools[name].targets {
-			g.onHealthGauge(name, tg.url.String(), true)
+			g.onHealthGauge(name, tg.url.String(), tg.up())
 		}
 		client := &http.Client{Transport: g.transport}
 		go t.pools[name].check(ctx, u.Health, client)
@@ -207,11 +212,17 @@ var requestIDKey = http.CanonicalHeaderKey(httpserver.RequestIDHeader)
 // goes.
 type info struct {
 	route, consumer string
+	id              Identity            // who the request is, once authenticated
+	w               http.ResponseWriter // the client's, for streams' deadlines
 }
 
 type infoKey struct{}
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
+	if hasDotSegment(r.URL.Path) {
+		problem(w, http.StatusBadRequest, "the path has . or .. segments")
+		return
+	}
 	t := g.table.Load()
 	h, pattern := t.mux.Handler(r)
 	if pattern == "" {
@@ -221,11 +232,26 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(w, r)
 }
 
+// hasDotSegment tells a decoded path with "." or ".." segments. ServeMux
+// redirects plain ones to the clean path; these came percent-encoded
+// ("%2e%2e", "..%2f"), which the mux matches as names, while an upstream
+// that decodes them would resolve another path than the route matched —
+// past the route's authentication. Backslashes count as separators, as
+// some servers take them.
+func hasDotSegment(path string) bool {
+	for seg := range strings.FieldsFuncSeq(path, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 func (g *Gateway) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		in := &info{}
 		rec := &recorder{ResponseWriter: w}
+		in := &info{w: rec}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, in)))
 		status := rec.statusCode()
 		if g.metrics != nil && in.route != "" {
@@ -303,20 +329,48 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 			}
 			// The upstream logs the gateway's request id: one id end to end.
 			pr.Out.Header[requestIDKey] = []string{httpserver.RequestIDFrom(pr.In.Context())}
-			// The gateway's own credentials stay here.
+			// The gateway's own credentials stay here, and so does an
+			// Authorization header it did not verify (a token beside an API
+			// key): the upstream sees only what the gateway vouches for.
+			// Anonymous routes pass it on, vouching for nothing.
 			for _, h := range apiKeyHeaders {
 				delete(pr.Out.Header, h)
 			}
-			if _, _, basic := pr.In.BasicAuth(); basic {
-				pr.Out.Header.Del("Authorization")
+			in, _ := pr.In.Context().Value(infoKey{}).(*info)
+			if in == nil || (in.id.Scheme != AuthJWT && in.id.Scheme != AuthAnonymous) {
+				delete(pr.Out.Header, "Authorization")
+			}
+			// Set on the outgoing request, after the proxy has dropped the
+			// headers the client's Connection header names: a client cannot
+			// strip them.
+			if in != nil {
+				pr.Out.Header["X-Consumer"] = []string{in.id.Consumer}
+			}
+			rt.Request.headers(pr.Out.Header)
+			if rt.Response.body() {
+				// The body must come back whole and readable to be
+				// transformed: the transport asks for gzip itself and
+				// decodes it; no ranges.
+				for _, h := range []string{"Accept-Encoding", "Range", "If-Range"} {
+					delete(pr.Out.Header, h)
+				}
 			}
 		},
 		Transport:  &retrier{g: g, pool: t.pools[rt.Upstream], route: rt},
 		BufferPool: &g.buffers,
 		ModifyResponse: func(resp *http.Response) error {
+			if streaming(resp) {
+				// A stream lasts as long as both ends keep it: the server's
+				// timeouts are for requests.
+				if in, _ := resp.Request.Context().Value(infoKey{}).(*info); in != nil {
+					rc := http.NewResponseController(in.w)
+					_ = rc.SetWriteDeadline(time.Time{})
+					_ = rc.SetReadDeadline(time.Time{})
+				}
+			}
 			delete(resp.Header, requestIDKey) // the gateway answers with its own, which is the same
 			rt.Response.headers(resp.Header)
-			body, n, err := rt.Response.rewriteBody(resp.Header, resp.Body)
+			body, n, err := rt.Response.rewriteBody(resp.Header, resp.Body, false)
 			if err != nil {
 				return err
 			}
@@ -339,21 +393,17 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 			g.refuse(w, rt, err)
 			return
 		}
-		in.consumer = consumerLabel(id)
+		in.id, in.consumer = id, consumerLabel(id)
 		if !g.throttle(w, r, rt, t, id) {
 			return
 		}
-		r.Header.Set("X-Consumer", id.Consumer)
-		rt.Request.headers(r.Header)
-		body, n, err := rt.Request.rewriteBody(r.Header, r.Body)
-		switch {
-		case errors.Is(err, errBodyTooLarge):
-			problem(w, http.StatusRequestEntityTooLarge, "the body is too large to transform")
+		body, n, err := rt.Request.rewriteBody(r.Header, r.Body, true)
+		if err != nil {
+			status, detail := requestBodyProblem(err)
+			problem(w, status, detail)
 			return
-		case err != nil:
-			problem(w, http.StatusBadRequest, "the body could not be read")
-			return
-		case n >= 0:
+		}
+		if n >= 0 {
 			r.Body, r.ContentLength = body, n
 		}
 		proxy.ServeHTTP(w, r)
@@ -365,6 +415,21 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 	return cors.New(cors.Options{AllowedOrigins: c.AllowedOrigins, AllowedMethods: c.AllowedMethods,
 		AllowedHeaders: c.AllowedHeaders, ExposedHeaders: c.ExposedHeaders, AllowCredentials: c.AllowCredentials,
 		MaxAge: c.MaxAge}).Handler(handler)
+}
+
+// requestBodyProblem answers a request body the route could not transform.
+func requestBodyProblem(err error) (status int, detail string) {
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		return http.StatusRequestEntityTooLarge, "the body is too large to transform"
+	case errors.Is(err, errBodyEncoded):
+		return http.StatusUnsupportedMediaType, "this route transforms bodies: send it without Content-Encoding"
+	case errors.Is(err, errBodyType):
+		return http.StatusUnsupportedMediaType, "this route takes JSON bodies"
+	case errors.Is(err, errBodyNotJSON):
+		return http.StatusBadRequest, "the body is not valid JSON"
+	}
+	return http.StatusBadRequest, "the body could not be read"
 }
 
 func (g *Gateway) refuse(w http.ResponseWriter, rt *Route, err error) {
@@ -403,13 +468,14 @@ func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, rt *Route, t 
 		{"route", "route:" + rt.Name, rt.Limit},
 	}
 	if id.Consumer == "anonymous" {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		checks[0].key = "anonymous:" + host
+		checks[0].key = "anonymous:" + clientKey(r.RemoteAddr)
 	}
 	var lim limiter = g.local
 	if g.shared != nil {
 		lim = g.shared
 	}
+	// The headers show the limit closest to running out.
+	var shown *decision
 	for _, c := range checks {
 		if c.limit.Unlimited() {
 			continue
@@ -421,12 +487,12 @@ func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, rt *Route, t 
 			g.log.Warn("shared rate limit unavailable; limiting locally", zap.Error(err))
 			d, _ = g.local.allow(r.Context(), c.key, c.limit)
 		}
-		// Canonical keys and one backing array: three headers, one allocation.
-		v := []string{strconv.Itoa(d.limit), strconv.Itoa(d.remaining), strconv.Itoa(seconds(d.reset))}
-		h := w.Header()
-		h["Ratelimit-Limit"], h["Ratelimit-Remaining"], h["Ratelimit-Reset"] = v[0:1:1], v[1:2:2], v[2:3:3]
+		if shown == nil || !d.allowed || d.remaining < shown.remaining {
+			shown = &d
+		}
 		if !d.allowed {
-			h.Set("Retry-After", strconv.Itoa(max(1, seconds(d.retryAfter))))
+			rateLimitHeaders(w.Header(), d)
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, seconds(d.retryAfter))))
 			if g.metrics != nil {
 				g.metrics.throttled.WithLabelValues(rt.Name, c.name).Inc()
 			}
@@ -434,7 +500,34 @@ func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, rt *Route, t 
 			return false
 		}
 	}
+	if shown != nil {
+		rateLimitHeaders(w.Header(), *shown)
+	}
 	return true
+}
+
+func rateLimitHeaders(h http.Header, d decision) {
+	// Canonical keys and one backing array: three headers, one allocation.
+	v := []string{strconv.Itoa(d.limit), strconv.Itoa(d.remaining), strconv.Itoa(seconds(d.reset))}
+	h["Ratelimit-Limit"], h["Ratelimit-Remaining"], h["Ratelimit-Reset"] = v[0:1:1], v[1:2:2], v[2:3:3]
+}
+
+// clientKey is what anonymous callers are limited by: the IP address, or
+// for IPv6 its /64, which one subscriber holds whole.
+func clientKey(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if addr = addr.Unmap(); addr.Is6() {
+		prefix, _ := addr.WithZone("").Prefix(64)
+		return prefix.String()
+	}
+	return addr.String()
 }
 
 // Upstream failures.

@@ -27,36 +27,56 @@ func (rt *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 		attempts += rt.route.Retries
 	}
 	tried := make(map[*target]bool, attempts)
-	var last error = errNoTarget
+	var (
+		last     error          = errNoTarget
+		lastResp *http.Response // a failed answer, kept until another target is tried
+	)
 	for range attempts {
 		t := rt.pool.pick(tried)
 		if t == nil {
 			break
 		}
+		if lastResp != nil {
+			discard(lastResp)
+			lastResp = nil
+		}
 		tried[t] = true
 		resp, err := rt.try(req, t)
 		failed := err != nil || resp.StatusCode == http.StatusBadGateway ||
 			resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout
-		if !failed || len(tried) == attempts {
-			if failed {
-				rt.pool.failed(t)
-			} else {
-				rt.pool.succeeded(t)
-			}
+		// The target's own pool keeps its score: it may be a failover's.
+		if !failed {
+			t.pool.succeeded(t)
+			return resp, nil
+		}
+		t.pool.failed(t)
+		if len(tried) == attempts {
 			return resp, err
 		}
-		rt.pool.failed(t)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-			resp.Body.Close()
-			err = fmt.Errorf("%w: status %d", errUpstream, resp.StatusCode)
+		if err != nil {
+			last = err
+		} else {
+			lastResp, last = resp, fmt.Errorf("%w: status %d", errUpstream, resp.StatusCode)
 		}
 		if req.Context().Err() != nil {
+			if lastResp != nil {
+				discard(lastResp)
+			}
 			return nil, req.Context().Err()
 		}
-		last = err
+	}
+	if lastResp != nil {
+		// No target left to try: the client gets the upstream's own answer.
+		return lastResp, nil
 	}
 	return nil, last
+}
+
+// discard drains (a little of) a response that will not be used, so that
+// its connection can serve again, and ends its attempt.
+func discard(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
 }
 
 // try sends req to t. The attempt lasts until the response body is closed,
@@ -81,7 +101,7 @@ func (rt *retrier) try(req *http.Request, t *target) (*http.Response, error) {
 	start := time.Now()
 	resp, err := rt.g.transport.RoundTrip(out)
 	if rt.g.metrics != nil {
-		rt.g.metrics.upstream.WithLabelValues(rt.pool.name).Observe(time.Since(start).Seconds())
+		rt.g.metrics.upstream.WithLabelValues(t.pool.name).Observe(time.Since(start).Seconds())
 	}
 	if err != nil {
 		timedOut := errors.Is(context.Cause(a.ctx), context.DeadlineExceeded)

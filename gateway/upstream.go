@@ -14,6 +14,7 @@ import (
 type target struct {
 	url         *url.URL
 	weight      int
+	pool        *pool // its own, whose suspension policy applies, also when failed over to
 	outstanding atomic.Int64
 
 	mu        sync.Mutex
@@ -49,10 +50,31 @@ func newPool(name string, u Upstream) (*pool, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.targets = append(p.targets, &target{url: parsed, weight: t.Weight})
+		p.targets = append(p.targets, &target{url: parsed, weight: t.Weight, pool: p})
 	}
 	return p, nil
 }
+
+// inherit takes over the state of old's targets that p has too (same URL):
+// a reload must not send traffic back to a suspended or unhealthy target.
+func (p *pool) inherit(old *pool) {
+	byURL := make(map[string]*target, len(old.targets))
+	for _, t := range old.targets {
+		byURL[t.url.String()] = t
+	}
+	for _, t := range p.targets {
+		o, ok := byURL[t.url.String()]
+		if !ok {
+			continue
+		}
+		o.mu.Lock()
+		t.failures, t.until, t.suspended, t.unhealthy = o.failures, o.until, o.suspended, o.unhealthy
+		o.mu.Unlock()
+	}
+}
+
+// up reports whether the target counts as up: healthy and not suspended.
+func (t *target) up() bool { return t.available(time.Now()) }
 
 // pick chooses a target not in tried, or nil when none is available; it
 // fails over to the failover pool when this one has none.
