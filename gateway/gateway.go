@@ -211,9 +211,9 @@ var requestIDKey = http.CanonicalHeaderKey(httpserver.RequestIDHeader)
 // info is what the access log and metrics learn about a request as it
 // goes.
 type info struct {
-	route, consumer string
-	id              Identity            // who the request is, once authenticated
-	w               http.ResponseWriter // the client's, for streams' deadlines
+	route string
+	id    Identity            // who the request is, once authenticated
+	w     http.ResponseWriter // the client's, for streams' deadlines
 }
 
 type infoKey struct{}
@@ -253,13 +253,13 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 		rec := &recorder{ResponseWriter: w}
 		in := &info{w: rec}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, in)))
-		status := rec.statusCode()
+		status, consumer := rec.statusCode(), consumerLabel(in.id)
 		if g.metrics != nil && in.route != "" {
-			g.metrics.requests.WithLabelValues(in.route, in.consumer, strconv.Itoa(status)).Inc()
+			g.metrics.requests.WithLabelValues(in.route, consumer, strconv.Itoa(status)).Inc()
 		}
 		if ce := g.log.Check(zap.InfoLevel, "request"); ce != nil {
 			ce.Write(zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Int("status", status),
-				zap.String("route", in.route), zap.String("consumer", in.consumer), zap.Int64("bytes", rec.written),
+				zap.String("route", in.route), zap.String("consumer", consumer), zap.Int64("bytes", rec.written),
 				zap.Duration("duration", time.Since(start)), zap.String("remote", r.RemoteAddr),
 				zap.String("request_id", httpserver.RequestIDFrom(r.Context())))
 		}
@@ -393,7 +393,7 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 			g.refuse(w, rt, err)
 			return
 		}
-		in.id, in.consumer = id, consumerLabel(id)
+		in.id = id
 		if !g.throttle(w, r, rt, t, id) {
 			return
 		}

@@ -32,12 +32,14 @@ import (
 func (e *env) gatewayDedicatedSuite() suite {
 	s := e.proxySuite("API gateway on a CPU of its own (the REST API and the load generator on the others), against the REST API directly",
 		&e.dedicated.gatewayURL, &e.dedicated.bareProxyURL, func() time.Duration { return processCPU(e.dedicated.pid) })
-	if _, err := exec.LookPath("nginx"); err == nil {
+	_, err := exec.LookPath("nginx")
+	withNginx := err == nil
+	if withNginx {
 		s.scenarios = append(s.scenarios, scenario{name: "GET /articles/{id} through nginx (reference: pass-through, no auth)", req: func(r *rand.Rand) *http.Request {
 			return get(e.dedicated.nginxURL + "/articles/" + e.randomID(r))
 		}, want: http.StatusOK, proxyCPU: func() time.Duration { return processCPU(e.dedicated.nginxPID) }})
 	}
-	s.start = e.startDedicated
+	s.start = func() (func(), error) { return e.startDedicated(withNginx) }
 	return s
 }
 
@@ -74,7 +76,7 @@ func processCPU(pid int) time.Duration {
 
 // startDedicated starts the child on the last CPU and pins this process to
 // the others; stop undoes both.
-func (e *env) startDedicated() (stop func(), err error) {
+func (e *env) startDedicated(withNginx bool) (stop func(), err error) {
 	cpus, err := allowedCPUs()
 	if err != nil {
 		return nil, errSkip(err.Error())
@@ -109,7 +111,7 @@ func (e *env) startDedicated() (stop func(), err error) {
 	}
 	e.dedicated = dedicatedProxies{pid: child.Process.Pid, gatewayURL: gatewayURL, bareProxyURL: bareProxyURL}
 	stopNginx := func() {}
-	if _, err := exec.LookPath("nginx"); err == nil {
+	if withNginx {
 		if stopNginx, err = e.startNginx(own); err != nil {
 			stopChild()
 			return nil, err

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -129,17 +128,11 @@ func loadETL(srcURL, dstURL, cpuProfile string) error {
 	p := etl.New("bench").
 		Then("read", &sqlio.Query{DB: src, SQL: "SELECT id, title, content, author, tags, created_at, updated_at, version FROM articles"}).
 		Then("write", &sqlio.Table{DB: dst, Name: "articles", Copy: true})
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	res, err := p.Run(context.Background())
 	if err != nil {
 		return err

@@ -107,17 +107,11 @@ func run(command string, opts options, sopts syncOptions, cpuProfile string) err
 		sopts.cpuProfile = cpuProfile // the sync phase only, not the writes before it
 		return runSync(sopts)
 	}
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	var suites []func(*env) suite
 	if command == "rest" || command == "all" {
 		suites = append(suites, (*env).restSuite)
@@ -202,3 +196,20 @@ func round(d time.Duration) time.Duration {
 }
 
 func matches(name, only string) bool { return only == "" || strings.Contains(name, only) }
+
+// startCPUProfile profiles the process into path until stop; with path ""
+// it does nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}

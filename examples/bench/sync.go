@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -55,15 +54,9 @@ func runSync(opts syncOptions) error {
 	if err := run.write(opts.changes, 0); err != nil {
 		return err
 	}
-	if opts.cpuProfile != "" {
-		f, err := os.Create(opts.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := startCPUProfile(opts.cpuProfile)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	run.start()
@@ -71,7 +64,7 @@ func runSync(opts syncOptions) error {
 		return err
 	}
 	elapsed := time.Since(start)
-	pprof.StopCPUProfile()
+	stopProfile()
 	run.stop()
 	throughput := float64(opts.changes) / elapsed.Seconds()
 
