@@ -2,13 +2,13 @@ package articles
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
+	"github.com/articlekit/articlekit/internal/background"
 	"github.com/articlekit/articlekit/metrics"
 )
 
@@ -42,46 +42,27 @@ func startPruner(lc fx.Lifecycle, cfg Config, store *Store, log *zap.Logger) {
 	if cfg.OutboxRetention < 0 {
 		return
 	}
-	p := &pruner{outbox: store.Outbox(), retention: cfg.OutboxRetention, every: cfg.OutboxPruneInterval,
-		log: log.Named("articles.outbox")}
-	lc.Append(fx.StartStopHook(p.start, p.stop))
-}
-
-// pruner deletes published outbox events older than the retention period.
-type pruner struct {
-	outbox    *Outbox
-	retention time.Duration
-	every     time.Duration
-	log       *zap.Logger
-
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-}
-
-func (p *pruner) start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	p.cancel = cancel
-	p.wg.Go(func() {
-		tick := time.NewTicker(p.every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				n, err := p.outbox.Prune(ctx, time.Now().Add(-p.retention))
-				switch {
-				case err != nil && ctx.Err() == nil:
-					p.log.Warn("outbox prune failed", zap.Error(err))
-				case n > 0:
-					p.log.Info("outbox pruned", zap.Int64("events", n))
-				}
-			}
-		}
+	outbox, log := store.Outbox(), log.Named("articles.outbox")
+	var run background.Group
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			run.Go(func(ctx context.Context) { prune(ctx, outbox, cfg.OutboxRetention, cfg.OutboxPruneInterval, log) })
+			return nil
+		},
+		OnStop: run.Stop,
 	})
 }
 
-func (p *pruner) stop() {
-	p.cancel()
-	p.wg.Wait()
+// prune deletes published outbox events older than retention, every
+// interval, until ctx ends.
+func prune(ctx context.Context, outbox *Outbox, retention, every time.Duration, log *zap.Logger) {
+	for background.Sleep(ctx, every, nil) {
+		n, err := outbox.Prune(ctx, time.Now().Add(-retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("outbox prune failed", zap.Error(err))
+		case n > 0:
+			log.Info("outbox pruned", zap.Int64("events", n))
+		}
+	}
 }

@@ -2,11 +2,12 @@ package etl
 
 import (
 	"context"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/internal/background"
 )
 
 // Module runs the pipelines contributed with AsPipeline, each on its
@@ -52,13 +53,12 @@ func runPipelines(p runParams) error {
 			return err
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var running sync.WaitGroup
+	var running background.Group
 	p.Lifecycle.Append(fx.Hook{
 		// Start only schedules the runs; they go on in the background.
 		OnStart: func(context.Context) error {
 			for _, s := range p.Pipelines {
-				running.Go(func() {
+				running.Go(func(ctx context.Context) {
 					err := RunScheduled(ctx, s.Pipeline, s.Schedule, p.Log, WithMetrics(p.Metrics))
 					if err != nil && ctx.Err() == nil {
 						p.Log.Error("pipeline failed", zap.String("pipeline", s.Pipeline.Name()), zap.Error(err))
@@ -67,17 +67,7 @@ func runPipelines(p runParams) error {
 			}
 			return nil
 		},
-		OnStop: func(stop context.Context) error {
-			cancel()
-			done := make(chan struct{})
-			go func() { running.Wait(); close(done) }()
-			select {
-			case <-done:
-				return nil
-			case <-stop.Done():
-				return stop.Err()
-			}
-		},
+		OnStop: running.Stop,
 	})
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/internal/background"
 )
 
 // Schedule says when a pipeline runs: once (the zero value), every
@@ -92,7 +94,7 @@ func RunScheduled(ctx context.Context, p *Pipeline, s Schedule, log *zap.Logger,
 		at, _ = next(at, at)
 	}
 	for {
-		if !wait(ctx, at) {
+		if !background.Sleep(ctx, time.Until(at), nil) {
 			return nil
 		}
 		started := time.Now()
@@ -104,21 +106,5 @@ func RunScheduled(ctx context.Context, p *Pipeline, s Schedule, log *zap.Logger,
 		if err != nil && ctx.Err() == nil {
 			log.Error("scheduled run failed; the schedule goes on", zap.Error(err), zap.Time("next", at))
 		}
-	}
-}
-
-// wait sleeps until t, reporting false if ctx ended first.
-func wait(ctx context.Context, t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

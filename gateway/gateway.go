@@ -17,7 +17,7 @@ import (
 	"github.com/rs/cors"
 	"go.uber.org/zap"
 
-	"github.com/articlekit/articlekit/restapi/httpserver"
+	"github.com/articlekit/articlekit/internal/httpserver"
 )
 
 // Gateway is the proxy: an http.Handler that authenticates, throttles and

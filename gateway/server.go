@@ -17,7 +17,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/articlekit/articlekit/restapi/httpserver"
+	"github.com/articlekit/articlekit/internal/httpserver"
 )
 
 // Servers are the gateway's listeners: HTTP and HTTPS for API traffic,
@@ -55,7 +55,7 @@ func NewServers(g *Gateway, admin http.Handler, log *zap.Logger) (*Servers, erro
 		}
 		s.servers = append(s.servers, httpserver.New(httpserver.Config{Addr: l.addr, TLS: l.tls,
 			// A proxied response may take long; the route's timeout bounds it.
-			WriteTimeout: 10 * time.Minute}, l.handler, log.Named(l.name)))
+			WriteTimeout: 10 * time.Minute}, l.handler, httpserver.WithLogger(log.Named(l.name))))
 	}
 	return s, nil
 }

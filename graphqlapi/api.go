@@ -24,8 +24,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/graphqlapi/internal/generated"
+	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/metrics"
-	"github.com/articlekit/articlekit/restapi/httpserver"
 )
 
 // Option configures an API.

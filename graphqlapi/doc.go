@@ -16,10 +16,10 @@
 // Without fx:
 //
 //	api, err := graphqlapi.New(graphqlapi.InProcess(svc), graphqlapi.Config{})
-//	srv, err := graphqlapi.NewServer(graphqlapi.Config{Addr: ":8000"}, api, log)
-//	err = srv.Start()
+//	http.Handle(graphqlapi.Endpoint, api)
 //
-// With fx, supply a Config and include Module.
+// With fx, supply a Config and include Module: it serves the API on
+// Config.Addr, binding on start, and ends subscriptions when it stops.
 //
 // The executor in internal/generated is generated from schema.graphqls by
 // `go generate ./...`; the resolvers in this package are written by hand.

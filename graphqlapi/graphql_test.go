@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/articlekit/articlekit/graphqlapi"
+	"github.com/articlekit/articlekit/internal/httpserver"
 )
 
 const articleFields = `id title content author tags createdAt updatedAt version`
@@ -237,10 +238,7 @@ func TestStopEndsSubscriptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := graphqlapi.NewServer(graphqlapi.Config{Addr: "127.0.0.1:0"}, api, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := httpserver.New(httpserver.Config{Addr: "127.0.0.1:0"}, api)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}

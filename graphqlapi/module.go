@@ -3,12 +3,14 @@ package graphqlapi
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/metrics"
 )
 
@@ -18,8 +20,8 @@ import (
 // graph (include articles.Module). With metrics.Module present it records
 // HTTP and operation metrics.
 var Module = fx.Module("graphqlapi",
-	fx.Provide(newModuleBackend, newModuleAPI, newModuleServer),
-	fx.Invoke(func(*Server) {}),
+	fx.Provide(newModuleBackend, newModuleAPI),
+	fx.Invoke(serve),
 )
 
 // Params are the dependencies of Module.
@@ -54,11 +56,15 @@ func newModuleAPI(p Params, backend Backend) (*API, error) {
 	return New(backend, p.Config, opts...)
 }
 
-func newModuleServer(lc fx.Lifecycle, cfg Config, api *API, log *zap.Logger) (*Server, error) {
-	srv, err := NewServer(cfg, api, log)
-	if err != nil {
-		return nil, err
+// serve runs the API's server from start to stop.
+func serve(lc fx.Lifecycle, cfg Config, api *API, log *zap.Logger) error {
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
+	cfg = cfg.WithDefaults()
+	// Writing a response may take as long as the operation it answers.
+	srv := httpserver.New(httpserver.Config{Addr: cfg.Addr, WriteTimeout: cfg.Timeout + 5*time.Second},
+		api, httpserver.WithLogger(log.Named("graphqlapi")))
 	lc.Append(fx.Hook{OnStart: func(context.Context) error { return srv.Start() }, OnStop: srv.Stop})
-	return srv, nil
+	return nil
 }

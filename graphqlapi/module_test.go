@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/graphqlapi"
+	"github.com/articlekit/articlekit/internal/nettest"
 	"github.com/articlekit/articlekit/metrics"
 	"github.com/articlekit/articlekit/restapi"
 )
@@ -24,23 +24,20 @@ import (
 func TestModule(t *testing.T) {
 	for _, backend := range []string{graphqlapi.BackendInProcess, graphqlapi.BackendREST} {
 		t.Run(backend, func(t *testing.T) {
-			var rest *restapi.Server
-			var gql *graphqlapi.Server
-			restAddr := freeAddr(t)
+			restAddr, gqlAddr := nettest.FreeAddr(t), nettest.FreeAddr(t)
 			app := fxtest.New(t,
 				fx.Supply(
 					zaptest.NewLogger(t),
 					articles.Config{DatabaseURL: "sqlite://" + t.TempDir() + "/m.db"},
 					restapi.Config{Addr: restAddr},
-					graphqlapi.Config{Addr: "127.0.0.1:0", Backend: backend, RESTAPIURL: "http://" + restAddr},
+					graphqlapi.Config{Addr: gqlAddr, Backend: backend, RESTAPIURL: "http://" + restAddr},
 				),
 				metrics.Module, articles.Module, restapi.Module, graphqlapi.Module,
-				fx.Populate(&rest, &gql),
 			)
 			app.RequireStart()
 			defer app.RequireStop()
 			body, _ := json.Marshal(map[string]string{"query": `mutation { createArticle(input: {title: "via fx"}) { id version } }`})
-			resp, err := http.Post("http://"+gql.Addr().String()+graphqlapi.Endpoint, "application/json", bytes.NewReader(body))
+			resp, err := http.Post("http://"+gqlAddr+graphqlapi.Endpoint, "application/json", bytes.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +46,7 @@ func TestModule(t *testing.T) {
 			if !strings.Contains(string(out), `"createArticle":{"id":"1","version":1}`) {
 				t.Fatalf("createArticle through the module = %s", out)
 			}
-			metricsResp, err := http.Get("http://" + rest.Addr().String() + "/metrics")
+			metricsResp, err := http.Get("http://" + restAddr + "/metrics")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +60,6 @@ func TestModule(t *testing.T) {
 	err := fx.ValidateApp(
 		fx.Supply(zaptest.NewLogger(t), graphqlapi.Config{Backend: graphqlapi.BackendInProcess}),
 		graphqlapi.Module,
-		fx.Invoke(func(*graphqlapi.Server) {}),
 	)
 	if err != nil {
 		t.Fatalf("ValidateApp: %v", err)
@@ -74,14 +70,4 @@ func TestModule(t *testing.T) {
 	if err := app.Err(); err == nil || !strings.Contains(err.Error(), "articles.Module") {
 		t.Fatalf("inprocess without articles.Module: %v, want an error naming it", err)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

@@ -3,7 +3,6 @@ package kafkasync_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/internal/httpserver"
+	"github.com/articlekit/articlekit/internal/nettest"
 	"github.com/articlekit/articlekit/kafkasync"
 	"github.com/articlekit/articlekit/restapi"
 )
@@ -122,12 +123,9 @@ func TestFaultConsumerRestart(t *testing.T) {
 // dead-lettered.
 func TestFaultTargetRESTDown(t *testing.T) {
 	f := newFixture(t, false)
-	addr := freeAddr(t)
-	serve := func() *restapi.Server {
-		srv, err := restapi.NewServer(restapi.Config{Addr: addr}, restapi.New(f.dst, restapi.WithReplication()), zap.NewNop())
-		if err != nil {
-			t.Fatal(err)
-		}
+	addr := nettest.FreeAddr(t)
+	serve := func() *httpserver.Server {
+		srv := httpserver.New(httpserver.Config{Addr: addr}, restapi.New(f.dst, restapi.WithReplication()))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -179,14 +177,4 @@ func (f *fixture) waitAll(within time.Duration) {
 	}
 	f.t.Logf("%d changes applied once each; %d redeliveries skipped as stale", events,
 		f.counter("kafkasync_applied_events_total", "stale"))
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

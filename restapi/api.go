@@ -11,8 +11,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/metrics"
-	"github.com/articlekit/articlekit/restapi/httpserver"
 )
 
 // Articles is the article service the API serves; *articles.Service

@@ -20,6 +20,7 @@ import (
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/articles/articlestest"
 	"github.com/articlekit/articlekit/articles/sqldb"
+	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/metrics"
 	"github.com/articlekit/articlekit/restapi"
 )
@@ -477,10 +478,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 			_, _ = io.WriteString(w, "done")
 		})}))
-	srv, err := restapi.NewServer(restapi.Config{Addr: "127.0.0.1:0"}, api, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := httpserver.New(httpserver.Config{Addr: "127.0.0.1:0"}, api)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -509,12 +507,12 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatal("server still accepts requests after Stop")
 	}
 	// A busy port fails start-up.
-	other, _ := restapi.NewServer(restapi.Config{Addr: "127.0.0.1:0"}, api, zap.NewNop())
+	other := httpserver.New(httpserver.Config{Addr: "127.0.0.1:0"}, api)
 	if err := other.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer other.Stop(context.Background())
-	busy, _ := restapi.NewServer(restapi.Config{Addr: other.Addr().String()}, api, zap.NewNop())
+	busy := httpserver.New(httpserver.Config{Addr: other.Addr().String()}, api)
 	if err := busy.Start(); err == nil {
 		t.Fatal("Start on a busy port succeeded")
 	}

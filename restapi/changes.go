@@ -9,7 +9,7 @@ import (
 	"github.com/tmaxmax/go-sse"
 	"github.com/uptrace/bunrouter"
 
-	"github.com/articlekit/articlekit/restapi/httpserver"
+	"github.com/articlekit/articlekit/internal/httpserver"
 )
 
 // heartbeat keeps idle event streams alive through proxies that close

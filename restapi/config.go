@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/articlekit/articlekit/restapi/httpserver"
+	"github.com/articlekit/articlekit/internal/httpserver"
 )
 
 // Config configures the REST server. The zero value is valid.

@@ -11,10 +11,10 @@
 // Without fx:
 //
 //	api := restapi.New(svc, restapi.WithLogger(log), restapi.WithMetrics(httpMetrics, registry))
-//	srv, err := restapi.NewServer(restapi.Config{Addr: ":5000"}, api, log)
-//	if err := srv.Start(); err != nil { … }
-//	defer srv.Stop(ctx)
+//	srv := &http.Server{Addr: ":5000", Handler: api, ReadHeaderTimeout: 5 * time.Second}
+//	go srv.ListenAndServe()
 //
 // With fx, include Module with articles.Module and metrics.Module; add
-// endpoints with AsRoute. Package client is the typed Go client.
+// endpoints with AsRoute. The module's server binds Config.Addr on start
+// and, when it stops, drains requests and ends event streams. Package client is the typed Go client.
 package restapi

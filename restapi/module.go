@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/metrics"
 )
 
@@ -17,8 +18,8 @@ import (
 // adds the routes contributed with AsRoute. The listener is bound on start,
 // so a busy port fails start-up; stop drains in-flight requests.
 var Module = fx.Module("restapi",
-	fx.Provide(newModuleAPI, newModuleServer),
-	fx.Invoke(func(*Server) {}),
+	fx.Provide(newModuleAPI),
+	fx.Invoke(serve),
 )
 
 const routesGroup = `group:"restapi.routes"`
@@ -58,11 +59,12 @@ func newModuleAPI(p Params) *API {
 	return New(p.Articles, opts...)
 }
 
-func newModuleServer(lc fx.Lifecycle, cfg Config, api *API, log *zap.Logger) (*Server, error) {
-	srv, err := NewServer(cfg, api, log)
-	if err != nil {
-		return nil, err
+// serve runs the API's server from start to stop.
+func serve(lc fx.Lifecycle, cfg Config, api *API, log *zap.Logger) error {
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
+	srv := httpserver.New(cfg.WithDefaults().server(), api, httpserver.WithLogger(log.Named("restapi")))
 	lc.Append(fx.Hook{OnStart: func(context.Context) error { return srv.Start() }, OnStop: srv.Stop})
-	return srv, nil
+	return nil
 }

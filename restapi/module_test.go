@@ -8,19 +8,22 @@ import (
 
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/internal/nettest"
 	"github.com/articlekit/articlekit/metrics"
 	"github.com/articlekit/articlekit/restapi"
 )
 
 func TestModule(t *testing.T) {
-	options := func(populate ...any) fx.Option {
+	addr := nettest.FreeAddr(t)
+	options := func() fx.Option {
 		return fx.Options(
 			fx.Supply(
 				articles.Config{DatabaseURL: "sqlite://" + t.TempDir() + "/m.db"},
-				restapi.Config{Addr: "127.0.0.1:0"},
+				restapi.Config{Addr: addr},
 				zaptest.NewLogger(t),
 			),
 			metrics.Module, articles.Module, restapi.Module,
@@ -28,16 +31,14 @@ func TestModule(t *testing.T) {
 				return restapi.Route{Method: "GET", Path: "/version", Handler: http.HandlerFunc(
 					func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "v1") })}
 			})),
-			fx.Populate(populate...),
 		)
 	}
 	if err := fx.ValidateApp(options()); err != nil {
 		t.Fatal(err)
 	}
-	var srv *restapi.Server
-	app := fxtest.New(t, options(&srv))
+	app := fxtest.New(t, options())
 	app.RequireStart()
-	base := "http://" + srv.Addr().String()
+	base := "http://" + addr
 	for path, want := range map[string]string{
 		"/ready":   `{"status":"ready"}`,
 		"/version": "v1",
@@ -72,8 +73,10 @@ func TestConfig(t *testing.T) {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("Validate(%+v) = nil", bad)
 		}
-		if _, err := restapi.NewServer(bad, http.NotFoundHandler(), nil); err == nil {
-			t.Errorf("NewServer(%+v) accepted an invalid config", bad)
+		app := fx.New(fx.NopLogger, fx.Supply(bad, articles.Config{DatabaseURL: "sqlite://" + t.TempDir() + "/c.db"}, zap.NewNop()),
+			articles.Module, restapi.Module)
+		if app.Err() == nil {
+			t.Errorf("Module accepted an invalid config %+v", bad)
 		}
 	}
 	if d := (restapi.Config{}).WithDefaults(); d.Addr != restapi.DefaultAddr || d.MaxBodyBytes != restapi.DefaultMaxBodyBytes {

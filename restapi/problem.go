@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
-	"github.com/articlekit/articlekit/restapi/httpserver"
+	"github.com/articlekit/articlekit/internal/httpserver"
 )
 
 // ProblemContentType is the media type of error responses (RFC 9457).

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,18 +17,8 @@ import (
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/examples/internal/app"
+	"github.com/articlekit/articlekit/internal/nettest"
 )
-
-// freeAddr is a loopback address nothing listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // One process runs every piece on its embedded defaults: an article
 // written through the gateway is read back through the gateway's GraphQL
@@ -40,9 +29,9 @@ func TestFullstack(t *testing.T) {
 	cfg := defaults()
 	cfg.Articles.DatabaseURL = "sqlite://" + filepath.Join(dir, "articles.db")
 	cfg.Sync.TargetDatabaseURL = "sqlite://" + filepath.Join(dir, "articles-replica.db")
-	cfg.REST.Addr, cfg.GraphQL.Addr = freeAddr(t), freeAddr(t)
+	cfg.REST.Addr, cfg.GraphQL.Addr = nettest.FreeAddr(t), nettest.FreeAddr(t)
 	cfg.GraphQL.RESTAPIURL = "http://" + cfg.REST.Addr
-	cfg.Gateway = appGateway(freeAddr(t), freeAddr(t), freeAddr(t))
+	cfg.Gateway = appGateway(nettest.FreeAddr(t), nettest.FreeAddr(t), nettest.FreeAddr(t))
 	cfg.ExportDir, cfg.ExportEvery = dir, 200*time.Millisecond
 	application, closePipelines, err := newApp(cfg, zap.NewNop())
 	if err != nil {

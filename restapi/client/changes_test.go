@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/restapi"
 	"github.com/articlekit/articlekit/restapi/client"
-	"go.uber.org/zap"
 )
 
 func TestChangesOverServerSentEvents(t *testing.T) {
@@ -45,10 +45,7 @@ func TestChangesOverServerSentEvents(t *testing.T) {
 // A server stopping ends its streams instead of waiting for them.
 func TestChangesEndWhenTheServerStops(t *testing.T) {
 	_, svc, _ := newClient(t)
-	srv, err := restapi.NewServer(restapi.Config{Addr: "127.0.0.1:0"}, restapi.New(svc), zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := httpserver.New(httpserver.Config{Addr: "127.0.0.1:0"}, restapi.New(svc))
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -80,11 +77,8 @@ func TestChangesEndWhenTheServerStops(t *testing.T) {
 // A stream outlives the server's read and write timeouts.
 func TestChangesOutliveServerTimeouts(t *testing.T) {
 	_, svc, _ := newClient(t)
-	srv, err := restapi.NewServer(restapi.Config{Addr: "127.0.0.1:0", ReadTimeout: 100 * time.Millisecond,
-		WriteTimeout: 100 * time.Millisecond}, restapi.New(svc), zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := httpserver.New(httpserver.Config{Addr: "127.0.0.1:0", ReadTimeout: 100 * time.Millisecond,
+		WriteTimeout: 100 * time.Millisecond}, restapi.New(svc))
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/articlekit/articlekit/restapi/httpserver"
+	"github.com/articlekit/articlekit/internal/httpserver"
 )
 
 func TestRequestID(t *testing.T) {
@@ -86,7 +86,7 @@ func TestChainOrderAndRecover(t *testing.T) {
 }
 
 func TestStopBeforeStart(t *testing.T) {
-	srv := httpserver.New(httpserver.Config{Addr: "127.0.0.1:0"}, http.NotFoundHandler(), nil)
+	srv := httpserver.New(httpserver.Config{Addr: "127.0.0.1:0"}, http.NotFoundHandler())
 	if err := srv.Stop(context.Background()); err != nil {
 		t.Fatalf("Stop before Start = %v", err)
 	}

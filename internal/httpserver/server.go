@@ -58,17 +58,31 @@ type Server struct {
 	stoppingOnce sync.Once
 }
 
-// New returns a server for handler; it does not listen until Start.
-func New(cfg Config, handler http.Handler, log *zap.Logger) *Server {
-	cfg = cfg.withDefaults()
-	if log == nil {
-		log = zap.NewNop()
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLogger logs the server's start and failures to log. Default: no
+// logging.
+func WithLogger(log *zap.Logger) Option {
+	return func(s *Server) {
+		if log != nil {
+			s.log = log
+		}
 	}
+}
+
+// New returns a server for handler; it does not listen until Start.
+func New(cfg Config, handler http.Handler, opts ...Option) *Server {
+	cfg = cfg.withDefaults()
 	s := &Server{
 		stopping: make(chan struct{}),
-		log:      log,
+		log:      zap.NewNop(),
 		tls:      cfg.TLS,
 	}
+	for _, opt := range opts {
+		opt(s)
+	}
+	log := s.log
 	s.srv = &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           handler,
