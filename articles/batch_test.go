@@ -14,7 +14,7 @@ import (
 // Writes that fail after writing must roll back alone, even when they
 // share a transaction with writes that succeed.
 func TestBatchedWritesFailIndependently(t *testing.T) {
-	store, err := OpenStore(Config{DatabaseURL: "sqlite://" + filepath.Join(t.TempDir(), "b.db")}, zaptest.NewLogger(t))
+	store, err := OpenStore(Config{DatabaseURL: "sqlite://" + filepath.Join(t.TempDir(), "b.db")}, WithLogger(zaptest.NewLogger(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

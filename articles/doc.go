@@ -10,7 +10,7 @@
 //
 // Without fx:
 //
-//	store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://articles.db"}, log)
+//	store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://articles.db"}, articles.WithLogger(log))
 //	if err != nil { … }
 //	defer store.Close()
 //	if err := store.Migrate(ctx); err != nil { … }

@@ -12,9 +12,15 @@ var (
 	// ErrConflict reports that a write's precondition did not hold: the
 	// article changed since the caller read it, or exists when it should not.
 	ErrConflict = errors.New("article version conflict")
-	// ErrUnavailable reports that the article store cannot be reached; the
-	// same call may succeed later.
+	// ErrUnavailable reports that the article store cannot be reached, or
+	// does not serve this caller now (a remote API that refuses its
+	// credentials, say); the same call may succeed later.
 	ErrUnavailable = errors.New("article store unavailable")
+	// ErrInvalid reports a request or change refused as invalid: retrying
+	// it cannot succeed. A *ValidationError, which also names the fields,
+	// is one (errors.Is(err, ErrInvalid) holds for it); a remote API's
+	// refusal of a malformed request is another.
+	ErrInvalid = errors.New("invalid article request")
 )
 
 // ChangeError says which change of a batch failed (see
@@ -49,6 +55,9 @@ type ValidationError struct {
 	// Fields lists the problems, one per invalid field, in field order.
 	Fields []FieldError
 }
+
+// Is makes a ValidationError an ErrInvalid.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 
 // Error lists the invalid fields.
 func (e *ValidationError) Error() string {

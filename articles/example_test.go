@@ -10,7 +10,7 @@ import (
 
 func Example() {
 	ctx := context.Background()
-	store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://:memory:"}, nil)
+	store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://:memory:"})
 	if err != nil {
 		panic(err)
 	}
@@ -40,7 +40,7 @@ func Example() {
 
 func ExampleService_Apply() {
 	ctx := context.Background()
-	store, _ := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://:memory:"}, nil)
+	store, _ := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://:memory:"})
 	defer store.Close()
 	_ = store.Migrate(ctx)
 	replica := articles.NewService(store)
@@ -59,7 +59,7 @@ func ExampleService_Apply() {
 
 func ExampleOutbox_Pending() {
 	ctx := context.Background()
-	store, _ := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://:memory:"}, nil)
+	store, _ := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://:memory:"})
 	defer store.Close()
 	_ = store.Migrate(ctx)
 	svc := articles.NewService(store)

@@ -20,7 +20,7 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 		const starters = 4
 		stores := make([]*articles.Store, starters)
 		for i := range stores {
-			s, err := articles.OpenStore(articles.Config{DatabaseURL: url}, zaptest.NewLogger(t))
+			s, err := articles.OpenStore(articles.Config{DatabaseURL: url}, articles.WithLogger(zaptest.NewLogger(t)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,21 +12,39 @@ import (
 	"github.com/articlekit/articlekit/metrics"
 )
 
-// Module provides *Store and *Service from a Config, which the program
-// supplies (fx.Supply). It migrates the schema on start, closes the database
-// on stop, prunes published outbox events in the background, and
-// contributes the service's metrics to metrics.Module.
+// Module provides *Store, its *Outbox and a *Service from a Config, which
+// the program supplies (fx.Supply). It migrates the schema on start, closes
+// the database on stop, prunes published outbox events in the background,
+// and contributes the service's metrics to metrics.Module.
 var Module = fx.Module("articles",
 	fx.Provide(
-		newModuleStore,
+		func(lc fx.Lifecycle, cfg Config, log *zap.Logger) (*Store, error) {
+			return openStore(lc, cfg, WithLogger(log))
+		},
+		func(store *Store) *Outbox { return store.Outbox() },
 		func(store *Store, log *zap.Logger) *Service { return NewService(store, WithLogger(log)) },
 		metrics.AsCollector(func(s *Service) prometheus.Collector { return s.Collector() }),
 	),
 	fx.Invoke(startPruner),
 )
 
-func newModuleStore(lc fx.Lifecycle, cfg Config, log *zap.Logger) (*Store, error) {
-	store, err := OpenStore(cfg, log)
+// Open opens the database cfg names as a Service whose schema lc migrates
+// on start and whose database lc closes on stop — what Module does, for a
+// program that needs a second database, such as the target of a sync:
+//
+//	fx.Provide(func(lc fx.Lifecycle) (kafkasync.Applier, error) {
+//		return articles.Open(lc, articles.Config{DatabaseURL: replicaURL})
+//	})
+func Open(lc fx.Lifecycle, cfg Config, opts ...Option) (*Service, error) {
+	store, err := openStore(lc, cfg, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return NewService(store, opts...), nil
+}
+
+func openStore(lc fx.Lifecycle, cfg Config, opts ...Option) (*Store, error) {
+	store, err := OpenStore(cfg, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -37,12 +55,12 @@ func newModuleStore(lc fx.Lifecycle, cfg Config, log *zap.Logger) (*Store, error
 	return store, nil
 }
 
-func startPruner(lc fx.Lifecycle, cfg Config, store *Store, log *zap.Logger) {
+func startPruner(lc fx.Lifecycle, cfg Config, outbox *Outbox, log *zap.Logger) {
 	cfg = cfg.WithDefaults()
 	if cfg.OutboxRetention < 0 {
 		return
 	}
-	outbox, log := store.Outbox(), log.Named("articles.outbox")
+	log = log.Named("articles.outbox")
 	var run background.Group
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {

@@ -17,6 +17,7 @@ import (
 
 func TestModuleMigratesAndPrunes(t *testing.T) {
 	var svc *articles.Service
+	var store *articles.Store
 	app := fxtest.New(t,
 		fx.Supply(zaptest.NewLogger(t), articles.Config{
 			DatabaseURL:         "sqlite://" + filepath.Join(t.TempDir(), "m.db"),
@@ -25,7 +26,7 @@ func TestModuleMigratesAndPrunes(t *testing.T) {
 		}),
 		metrics.Module,
 		articles.Module,
-		fx.Populate(&svc),
+		fx.Populate(&svc, &store),
 	)
 	app.RequireStart()
 	defer app.RequireStop()
@@ -35,7 +36,7 @@ func TestModuleMigratesAndPrunes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Create after start (schema migrated on start): %v", err)
 	}
-	outbox := svc.Store().Outbox()
+	outbox := store.Outbox()
 	events, err := outbox.Pending(ctx, 10)
 	if err != nil || len(events) != 1 || events[0].ArticleID != a.ID {
 		t.Fatalf("Pending = %+v, %v", events, err)
@@ -46,7 +47,7 @@ func TestModuleMigratesAndPrunes(t *testing.T) {
 	// The pruner deletes the published event once it is past retention.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		n, err := svc.Store().DB().Read.NewSelect().Table("article_outbox").Count(ctx)
+		n, err := store.DB().Read.NewSelect().Table("article_outbox").Count(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +81,7 @@ func TestConfigValidate(t *testing.T) {
 		got.OutboxRetention != articles.DefaultOutboxRetention || got.OutboxPruneInterval != articles.DefaultOutboxPruneInterval {
 		t.Errorf("WithDefaults = %+v", got)
 	}
-	if _, err := articles.OpenStore(articles.Config{DatabaseURL: "nope"}, nil); err == nil {
+	if _, err := articles.OpenStore(articles.Config{DatabaseURL: "nope"}); err == nil {
 		t.Error("OpenStore accepted an invalid config")
 	}
 }

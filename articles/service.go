@@ -21,29 +21,44 @@ type Service struct {
 	hub     hub
 }
 
-// Option configures a Service.
-type Option func(*Service)
+// Option configures OpenStore and NewService.
+type Option func(*options)
+
+type options struct {
+	log *zap.Logger
+	now func() time.Time
+}
+
+func optionsOf(opts []Option) options {
+	o := options{log: zap.NewNop(), now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
 
 // WithLogger sets the logger. Default: no logging.
 func WithLogger(log *zap.Logger) Option {
-	return func(s *Service) {
+	return func(o *options) {
 		if log != nil {
-			s.log = log.Named("articles")
+			o.log = log
 		}
 	}
 }
 
-// WithClock sets the source of the current time. Default: time.Now.
+// WithClock sets the source of the current time of a Service. Default:
+// time.Now.
 func WithClock(now func() time.Time) Option {
-	return func(s *Service) { s.now = now }
+	return func(o *options) { o.now = now }
 }
 
 // NewService returns a Service over store.
 func NewService(store *Store, opts ...Option) *Service {
+	o := optionsOf(opts)
 	s := &Service{
 		store: store,
-		log:   zap.NewNop(),
-		now:   time.Now,
+		log:   o.log.Named("articles"),
+		now:   o.now,
 		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "articles_changes_total",
 			Help: "Article changes committed, by type (created, updated, deleted).",
@@ -59,17 +74,11 @@ func NewService(store *Store, opts ...Option) *Service {
 	for _, r := range []ApplyResult{Applied, Stale} {
 		s.applies.WithLabelValues(r.String())
 	}
-	for _, opt := range opts {
-		opt(s)
-	}
 	return s
 }
 
 // Ping checks that the database answers; ErrUnavailable when it does not.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
-
-// Store returns the store the service writes to.
-func (s *Service) Store() *Store { return s.store }
 
 // Validate checks a draft without storing anything; see the package function Validate.
 func (s *Service) Validate(d Draft) error { return Validate(d) }

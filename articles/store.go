@@ -35,7 +35,7 @@ type Store struct {
 
 // OpenStore opens the database cfg names. Connections are made lazily; call
 // Migrate before first use.
-func OpenStore(cfg Config, log *zap.Logger) (*Store, error) {
+func OpenStore(cfg Config, opts ...Option) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -44,10 +44,7 @@ func OpenStore(cfg Config, log *zap.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
-	if log == nil {
-		log = zap.NewNop()
-	}
-	s := &Store{db: db, log: log.Named("articles")}
+	s := &Store{db: db, log: optionsOf(opts).log.Named("articles")}
 	if db.Dialect == sqldb.SQLite {
 		s.batch = newBatcher(db.Write, maxBatch)
 	}

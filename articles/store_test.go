@@ -18,7 +18,7 @@ func TestStore(t *testing.T) {
 	articlestest.ForEachDatabase(t, func(t *testing.T, url string) {
 		tests := []struct {
 			name string
-			fn   func(t *testing.T, svc *articles.Service)
+			fn   func(t *testing.T, store *articles.Store, svc *articles.Service)
 		}{
 			{"Apply", testApply},
 			{"Outbox", testOutbox},
@@ -26,15 +26,16 @@ func TestStore(t *testing.T) {
 			{"ApplyBatch", testApplyBatch},
 			{"Lease", testLease},
 		}
-		svc := articlestest.NewService(t, url)
+		store := articlestest.NewStore(t, url)
+		svc := articles.NewService(store)
 		t.Run("API", func(t *testing.T) { articlestest.RunAPISuite(t, svc) })
 		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) { tt.fn(t, svc) })
+			t.Run(tt.name, func(t *testing.T) { tt.fn(t, store, svc) })
 		}
 	})
 }
 
-func testApply(t *testing.T, svc *articles.Service) {
+func testApply(t *testing.T, store *articles.Store, svc *articles.Service) {
 	ctx := context.Background()
 	id := int64(800_000_001)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)
@@ -110,9 +111,9 @@ func testApply(t *testing.T, svc *articles.Service) {
 	}
 }
 
-func testOutbox(t *testing.T, svc *articles.Service) {
+func testOutbox(t *testing.T, store *articles.Store, svc *articles.Service) {
 	ctx := context.Background()
-	outbox := svc.Store().Outbox()
+	outbox := store.Outbox()
 	// Events of earlier tests: published an hour ago.
 	publishedAt := time.Now().Add(-time.Hour)
 	var seqs []int64
@@ -188,7 +189,7 @@ func testOutbox(t *testing.T, svc *articles.Service) {
 	}
 }
 
-func testConcurrentUpdates(t *testing.T, svc *articles.Service) {
+func testConcurrentUpdates(t *testing.T, store *articles.Store, svc *articles.Service) {
 	ctx := context.Background()
 	a := articlestest.MustCreate(t, svc, draft("Contended"))
 	const writers = 8
@@ -235,7 +236,7 @@ func draft(title string) articles.Draft {
 	return articles.Draft{Title: title, Content: "Body of " + title, Author: "ada"}
 }
 
-func testApplyBatch(t *testing.T, svc *articles.Service) {
+func testApplyBatch(t *testing.T, store *articles.Store, svc *articles.Service) {
 	ctx := context.Background()
 	id := int64(600_000_001)
 	changes := []articles.Change{
@@ -276,9 +277,9 @@ func testApplyBatch(t *testing.T, svc *articles.Service) {
 	}
 }
 
-func testLease(t *testing.T, svc *articles.Service) {
+func testLease(t *testing.T, store *articles.Store, svc *articles.Service) {
 	ctx := context.Background()
-	o := svc.Store().Outbox()
+	o := store.Outbox()
 	for _, step := range []struct {
 		holder string
 		ttl    time.Duration

@@ -10,7 +10,6 @@ import (
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/graphqlapi/internal/scalars"
-	"github.com/articlekit/articlekit/restapi/client"
 )
 
 // Error codes, in extensions.code of GraphQL errors. gqlgen's own codes
@@ -40,7 +39,6 @@ func presentError(log *zap.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		var invalid *articles.ValidationError
-		var apiErr *client.Error
 		switch {
 		case errors.As(err, &invalid):
 			set(CodeBadUserInput, invalid.Error())
@@ -48,6 +46,8 @@ func presentError(log *zap.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		case errors.Is(err, scalars.ErrBadID):
 			return set(CodeBadUserInput, gqlErr.Message)
+		case errors.Is(err, articles.ErrInvalid):
+			return set(CodeBadUserInput, "the article service refused the request as invalid")
 		case errors.Is(err, articles.ErrNotFound):
 			return set(CodeNotFound, "article not found")
 		case errors.Is(err, articles.ErrConflict):
@@ -60,9 +60,6 @@ func presentError(log *zap.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, context.Canceled):
 			// The client went away; nothing worth logging.
 			return set(CodeCanceled, "the request was canceled")
-		case errors.As(err, &apiErr) && apiErr.Status < 500:
-			// Our REST API's problem detail is written for clients.
-			return set(CodeBadUserInput, apiErr.Problem.Detail)
 		case gqlErr.Err == nil:
 			// gqlgen's own parse, validation and limit errors.
 			return gqlErr

@@ -3,15 +3,15 @@ package kafkasync
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 )
 
-// Config configures the relay and the consumer. The zero value is valid:
-// every field has a documented default.
+// Config configures the relay and the consumer. Every field but Brokers
+// has a documented default.
 type Config struct {
-	// Brokers are the Kafka bootstrap addresses (host:port). Empty: the
-	// modules start an embedded development broker.
+	// Brokers are the Kafka bootstrap addresses (host:port), required:
+	// without them the modules fail to start, unless a module such as
+	// devbroker.Module provides Brokers.
 	Brokers []string `env:"KAFKA_BROKERS" envSeparator:","`
 	// Topic carries the events. Default: articles-sync.
 	Topic string `env:"KAFKA_TOPIC"`
@@ -43,37 +43,19 @@ type Config struct {
 	// is tried before it is dead-lettered; an unavailable target is retried
 	// without limit. Default: 5.
 	MaxAttempts int `env:"SYNC_MAX_ATTEMPTS"`
-	// Applier chooses how the consumer applies changes: "store" (the target
-	// database, TargetDatabaseURL) or "rest" (the target's REST API,
-	// TargetURL). Default: store.
-	Applier string `env:"SYNC_APPLIER"`
-	// TargetDatabaseURL is the target database of the store applier.
-	// Default: sqlite://articles-replica.db.
-	TargetDatabaseURL string `env:"SYNC_TARGET_DATABASE_URL"`
-	// TargetURL is the REST API of the rest applier, required with it. It
-	// has no default: the likeliest guess, a local API, is the source
-	// itself.
-	TargetURL string `env:"SYNC_TARGET_URL"`
 }
-
-// Appliers.
-const (
-	ApplierStore = "store"
-	ApplierREST  = "rest"
-)
 
 // Defaults.
 const (
-	DefaultTopic             = "articles-sync"
-	DefaultGroupID           = "articlekit-sync"
-	DefaultSource            = "urn:articlekit:articles"
-	DefaultPartitions        = 6
-	DefaultRelayBatch        = 2000
-	DefaultRelayPoll         = 50 * time.Millisecond
-	DefaultRelayLease        = 10 * time.Second
-	DefaultConsumerBatch     = 2000
-	DefaultMaxAttempts       = 5
-	DefaultTargetDatabaseURL = "sqlite://articles-replica.db"
+	DefaultTopic         = "articles-sync"
+	DefaultGroupID       = "articlekit-sync"
+	DefaultSource        = "urn:articlekit:articles"
+	DefaultPartitions    = 6
+	DefaultRelayBatch    = 2000
+	DefaultRelayPoll     = 50 * time.Millisecond
+	DefaultRelayLease    = 10 * time.Second
+	DefaultConsumerBatch = 2000
+	DefaultMaxAttempts   = 5
 )
 
 // WithDefaults returns c with every unset field set to its default.
@@ -97,8 +79,6 @@ func (c Config) WithDefaults() Config {
 	set(&c.DLQTopic, c.Topic+".dlq")
 	set(&c.GroupID, DefaultGroupID)
 	set(&c.Source, DefaultSource)
-	set(&c.Applier, ApplierStore)
-	set(&c.TargetDatabaseURL, DefaultTargetDatabaseURL)
 	setInt(&c.Partitions, DefaultPartitions)
 	setInt(&c.ReplicationFactor, 1)
 	setInt(&c.RelayBatch, DefaultRelayBatch)
@@ -112,17 +92,6 @@ func (c Config) WithDefaults() Config {
 // Validate reports every invalid field.
 func (c Config) Validate() error {
 	var errs []error
-	if c.Applier != "" && c.Applier != ApplierStore && c.Applier != ApplierREST {
-		errs = append(errs, fmt.Errorf("Applier %q: want %q or %q", c.Applier, ApplierStore, ApplierREST))
-	}
-	if c.Applier == ApplierREST && c.TargetURL == "" {
-		errs = append(errs, errors.New("TargetURL is required with the rest applier"))
-	}
-	if c.TargetURL != "" {
-		if u, err := url.Parse(c.TargetURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("TargetURL %q: want http(s)://host[:port]", c.TargetURL))
-		}
-	}
 	for _, n := range []int{c.Partitions, c.ReplicationFactor, c.RelayBatch, c.ConsumerBatch, c.MaxAttempts} {
 		if n < 0 {
 			errs = append(errs, errors.New("counts must not be negative"))

@@ -3,16 +3,14 @@ package kafkasync
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
-	"github.com/articlekit/articlekit/restapi/client"
+	"github.com/articlekit/articlekit/internal/background"
 )
 
 // MessageReader fetches and commits messages of a consumer group;
@@ -21,18 +19,6 @@ type MessageReader interface {
 	FetchMessage(ctx context.Context) (kafka.Message, error)
 	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
 }
-
-// Dead-letter headers, added to the original message's.
-const (
-	HeaderError             = "articlekit-error"
-	HeaderOriginalTopic     = "articlekit-original-topic"
-	HeaderOriginalPartition = "articlekit-original-partition"
-	HeaderOriginalOffset    = "articlekit-original-offset"
-	HeaderFailedAt          = "articlekit-failed-at"
-	// HeaderValueDropped marks a dead letter sent without its value, which
-	// was too large for the brokers.
-	HeaderValueDropped = "articlekit-value-dropped"
-)
 
 // Consumer applies the topic's changes to a target.
 type Consumer struct {
@@ -45,40 +31,36 @@ type Consumer struct {
 	now     func() time.Time
 }
 
-// ConsumerOption configures a Consumer.
-type ConsumerOption func(*Consumer)
-
-// WithConsumerMetrics records the consumer's metrics in m.
-func WithConsumerMetrics(m *Metrics) ConsumerOption {
-	return func(c *Consumer) {
-		if m != nil {
-			c.metrics = m
-		}
-	}
-}
-
 // NewConsumer returns a consumer of reader applying to applier and
 // dead-lettering to cfg.DLQTopic through dlq.
-func NewConsumer(reader MessageReader, dlq MessageWriter, applier Applier, cfg Config, log *zap.Logger, opts ...ConsumerOption) *Consumer {
-	if log == nil {
-		log = zap.NewNop()
-	}
-	c := &Consumer{reader: reader, dlq: dlq, applier: applier, cfg: cfg.WithDefaults(),
-		log: log.Named("kafkasync.consumer"), metrics: unregistered(), now: time.Now}
-	for _, opt := range opts {
-		opt(c)
-	}
-	return c
+func NewConsumer(reader MessageReader, dlq MessageWriter, applier Applier, cfg Config, opts ...Option) *Consumer {
+	o := optionsOf(opts)
+	return &Consumer{reader: reader, dlq: dlq, applier: applier, cfg: cfg.WithDefaults(),
+		log: o.logger("kafkasync.consumer"), metrics: o.metrics, now: time.Now}
 }
 
-// Run consumes until ctx ends, and then returns nil.
+// lagInterval is how often Run reports the reader's lag.
+const lagInterval = 5 * time.Second
+
+// Run consumes until ctx ends, and then returns nil. When the reader
+// reports statistics, as *kafka.Reader does, Run keeps the lag metric
+// current.
 func (c *Consumer) Run(ctx context.Context) error {
+	if stats, ok := c.reader.(interface{ Stats() kafka.ReaderStats }); ok {
+		var reporting background.Group
+		reporting.Go(func(ctx context.Context) {
+			for background.Sleep(ctx, lagInterval, nil) {
+				c.metrics.lag.Set(float64(stats.Stats().Lag))
+			}
+		})
+		defer reporting.Stop(context.Background())
+	}
 	for ctx.Err() == nil {
 		msgs, err := c.fetch(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				c.log.Warn("fetch failed", zap.Error(err))
-				sleep(ctx, nil, time.Second)
+				background.Sleep(ctx, time.Second, nil)
 			}
 			continue
 		}
@@ -176,7 +158,7 @@ func (c *Consumer) process(ctx context.Context, msgs []kafka.Message) error {
 				return p.msg.Partition == dead.Partition && p.msg.Offset == dead.Offset
 			})
 			attempts = 0
-			wait.reset()
+			wait.Reset()
 		case culprit == nil && fate == unknown && attempts >= c.cfg.MaxAttempts:
 			// An unexplained failure of the whole batch: find the culprit by
 			// applying one change at a time.
@@ -188,9 +170,9 @@ func (c *Consumer) process(ctx context.Context, msgs []kafka.Message) error {
 			return nil
 		default:
 			c.metrics.retries.Inc()
-			d := wait.next()
+			d := wait.NextBackOff()
 			c.log.Warn("apply failed; retrying", zap.Error(err), zap.Int("changes", len(todo)), zap.Duration("in", d))
-			sleep(ctx, nil, d)
+			background.Sleep(ctx, d, nil)
 		}
 	}
 	return nil
@@ -206,19 +188,13 @@ const (
 )
 
 // classify decides the fate of a change that failed with err. Only what
-// belongs to the message — an invalid article — is permanent; everything
-// the target's state explains (down, busy, misconfigured) is transient.
+// belongs to the message — an invalid article or change — is permanent;
+// everything the target's state explains (down, busy, misconfigured) is
+// transient.
 func classify(err error) fate {
-	var invalid *articles.ValidationError
-	var apiErr *client.Error
 	switch {
-	case errors.Is(err, ErrBadEvent), errors.As(err, &invalid):
+	case errors.Is(err, ErrBadEvent), errors.Is(err, articles.ErrInvalid):
 		return permanent
-	case errors.As(err, &apiErr):
-		if apiErr.Status == http.StatusBadRequest || apiErr.Status == http.StatusUnprocessableEntity {
-			return permanent // our REST API refuses the change itself
-		}
-		return transient // 401, 403, 404 …: the target is misconfigured
 	case errors.Is(err, articles.ErrUnavailable), errors.Is(err, articles.ErrConflict),
 		errors.Is(err, context.DeadlineExceeded):
 		return transient
@@ -263,10 +239,6 @@ type deadLetter struct {
 	cause error
 }
 
-// maxErrorHeader bounds the error header: a message must not be able to
-// make its own dead letter too large to write.
-const maxErrorHeader = 1024
-
 // deadLetter sends the messages to the dead-letter topic, with why they
 // failed and where they came from, retrying until the brokers take them:
 // the partition may move on only then. A dead letter too large for the
@@ -277,23 +249,7 @@ func (c *Consumer) deadLetter(ctx context.Context, reason string, dls ...deadLet
 	}
 	msgs := make([]kafka.Message, len(dls))
 	for i, dl := range dls {
-		m := dl.msg
-		cause := dl.cause.Error()
-		if len(cause) > maxErrorHeader {
-			cause = cause[:maxErrorHeader]
-		}
-		msgs[i] = kafka.Message{
-			Topic: c.cfg.DLQTopic,
-			Key:   m.Key,
-			Value: m.Value,
-			Headers: append(append([]kafka.Header(nil), m.Headers...),
-				kafka.Header{Key: HeaderError, Value: []byte(cause)},
-				kafka.Header{Key: HeaderOriginalTopic, Value: []byte(m.Topic)},
-				kafka.Header{Key: HeaderOriginalPartition, Value: []byte(strconv.Itoa(m.Partition))},
-				kafka.Header{Key: HeaderOriginalOffset, Value: []byte(strconv.FormatInt(m.Offset, 10))},
-				kafka.Header{Key: HeaderFailedAt, Value: []byte(c.now().UTC().Format(time.RFC3339Nano))},
-			),
-		}
+		msgs[i] = deadLetterOf(c.cfg.DLQTopic, dl.msg, dl.cause, c.now())
 	}
 	wait := newBackoff(100*time.Millisecond, 5*time.Second)
 	for {
@@ -311,7 +267,7 @@ func (c *Consumer) deadLetter(ctx context.Context, reason string, dls ...deadLet
 			}
 		}
 		c.log.Warn("dead-letter write failed; retrying", zap.Error(err))
-		sleep(ctx, nil, wait.next())
+		background.Sleep(ctx, wait.NextBackOff(), nil)
 	}
 	c.metrics.deadLettered.WithLabelValues(reason).Add(float64(len(dls)))
 	for _, dl := range dls {

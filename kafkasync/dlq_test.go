@@ -115,7 +115,7 @@ func TestBackfill(t *testing.T) {
 	// The history was published long ago (to someone else).
 	var seqs []int64
 	for {
-		events, err := f.src.Store().Outbox().Pending(context.Background(), 1000)
+		events, err := f.srcStore.Outbox().Pending(context.Background(), 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestBackfill(t *testing.T) {
 		for _, ev := range events {
 			seqs = append(seqs, ev.Seq)
 		}
-		if err := f.src.Store().Outbox().MarkPublished(context.Background(), time.Now(), seqs[len(seqs)-len(events):]...); err != nil {
+		if err := f.srcStore.Outbox().MarkPublished(context.Background(), time.Now(), seqs[len(seqs)-len(events):]...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -145,7 +145,7 @@ func TestRelayDeadLettersDamagedOutboxEvents(t *testing.T) {
 	ctx := context.Background()
 	damaged := articlestest.MustCreate(t, f.src, articles.Draft{Title: "damaged"})
 	articlestest.MustCreate(t, f.src, articles.Draft{Title: "fine"})
-	if _, err := f.src.Store().DB().Write.NewUpdate().Table("article_outbox").
+	if _, err := f.srcStore.DB().Write.NewUpdate().Table("article_outbox").
 		Set("payload = ?", "{truncated").Where("article_id = ?", damaged.ID).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 // Package kafkasync carries article changes from one database to another
 // through Apache Kafka, without losing or double-applying any.
 //
-// The Relay reads the transactional outbox of the source database
-// (articles.Outbox) in order and publishes each event to the topic
+// The Relay reads the transactional outbox of the source database (an
+// Outbox, such as *articles.Outbox) in order and publishes each event to the topic
 // articles-sync as a CloudEvents 1.0 JSON message keyed by article id, so
 // that one article's events stay in order on one partition. It marks events
 // published only after the brokers acknowledged them (acks=all): a crash in
@@ -23,14 +23,15 @@
 //
 // Without fx:
 //
-//	writer := kafkasync.NewWriter(cfg, log)
-//	relay := kafkasync.NewRelay(store.Outbox(), writer, cfg, log)
+//	writer := kafkasync.NewWriter(cfg, kafkasync.WithLogger(log))
+//	relay := kafkasync.NewRelay(store.Outbox(), writer, cfg, kafkasync.WithChangeFeed(svc))
 //	go relay.Run(ctx)
-//	reader := kafkasync.NewReader(cfg, log)
-//	consumer := kafkasync.NewConsumer(reader, writer, targetService, cfg, log)
+//	reader := kafkasync.NewReader(cfg)
+//	consumer := kafkasync.NewConsumer(reader, writer, targetService, cfg)
 //	go consumer.Run(ctx)
 //
 // With fx, include Module (relay and consumer), or RelayModule or
-// ConsumerModule alone. Without KAFKA_BROKERS they use an embedded
-// Kafka-protocol broker (package devbroker), for development only.
+// ConsumerModule alone, and provide the consumer's Applier. They need
+// Config.Brokers; a program that wants an embedded Kafka-protocol broker
+// for development includes devbroker.Module.
 package kafkasync

@@ -126,13 +126,7 @@ func Decode(msg kafka.Message) (d Decoded, err error) {
 
 // truncate bounds what a message puts into an error, hence into logs and
 // dead-letter headers.
-func truncate(s string) string {
-	const limit = 100
-	if len(s) <= limit {
-		return s
-	}
-	return s[:limit] + "…"
-}
+func truncate(s string) string { return clip(s, 100) }
 
 func jsonOf(a articles.Article) (json.RawMessage, error) {
 	if a.Tags == nil {

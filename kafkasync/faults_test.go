@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/internal/nettest"
@@ -32,15 +30,15 @@ func TestMain(m *testing.M) {
 // runRelayProcess relays the outbox of $KAFKASYNC_TEST_DB to the brokers
 // and topic in the environment until it is killed.
 func runRelayProcess() int {
-	store, err := articles.OpenStore(articles.Config{DatabaseURL: os.Getenv("KAFKASYNC_TEST_DB")}, nil)
+	store, err := articles.OpenStore(articles.Config{DatabaseURL: os.Getenv("KAFKASYNC_TEST_DB")})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	cfg := kafkasync.Config{Brokers: strings.Split(os.Getenv("KAFKASYNC_TEST_BROKERS"), ","),
 		Topic: os.Getenv("KAFKASYNC_TEST_TOPIC"), RelayBatch: 100, RelayLease: time.Second, RelayPoll: 20 * time.Millisecond}
-	w := kafkasync.NewWriter(cfg, nil)
-	_ = kafkasync.NewRelay(store.Outbox(), w, cfg, zap.NewNop()).Run(context.Background())
+	w := kafkasync.NewWriter(cfg)
+	_ = kafkasync.NewRelay(store.Outbox(), w, cfg).Run(context.Background())
 	return 0
 }
 

@@ -28,6 +28,7 @@ type fixture struct {
 	t        *testing.T
 	cfg      Config
 	src, dst *articles.Service
+	srcStore *articles.Store
 	srcDB    string
 	real     *kafkatest.Broker // nil on the development broker
 	reg      *prometheus.Registry
@@ -75,7 +76,8 @@ func newFixture(t *testing.T, needReal bool) *fixture {
 		t.Fatal(err)
 	}
 	f.srcDB = "sqlite://" + t.TempDir() + "/a.db"
-	f.src = articlestest.NewService(t, f.srcDB)
+	f.srcStore = articlestest.NewStore(t, f.srcDB)
+	f.src = articles.NewService(f.srcStore)
 	f.dst = articlestest.NewService(t, "sqlite://"+t.TempDir()+"/b.db")
 	f.reg = prometheus.NewRegistry()
 	m, err := kafkasync.NewMetrics(f.reg)
@@ -83,7 +85,7 @@ func newFixture(t *testing.T, needReal bool) *fixture {
 		t.Fatal(err)
 	}
 	f.metrics = m
-	f.writer = kafkasync.NewWriter(f.cfg, f.log)
+	f.writer = kafkasync.NewWriter(f.cfg, kafkasync.WithLogger(f.log))
 	t.Cleanup(func() {
 		f.stopAll()
 		_ = f.writer.Close()
@@ -133,7 +135,7 @@ func (f *fixture) stopAll() {
 }
 
 func (f *fixture) startRelay() {
-	relay := kafkasync.NewRelay(f.src.Store().Outbox(), f.writer, f.cfg, f.log, kafkasync.WithRelayMetrics(f.metrics))
+	relay := kafkasync.NewRelay(f.srcStore.Outbox(), f.writer, f.cfg, kafkasync.WithLogger(f.log), kafkasync.WithMetrics(f.metrics))
 	f.run("relay", relay.Run)
 }
 
@@ -143,8 +145,8 @@ func (f *fixture) startConsumer(applier kafkasync.Applier) {
 	if applier == nil {
 		applier = f.dst
 	}
-	reader := kafkasync.NewReader(f.cfg, f.log)
-	consumer := kafkasync.NewConsumer(reader, f.writer, applier, f.cfg, f.log, kafkasync.WithConsumerMetrics(f.metrics))
+	reader := kafkasync.NewReader(f.cfg, kafkasync.WithLogger(f.log))
+	consumer := kafkasync.NewConsumer(reader, f.writer, applier, f.cfg, kafkasync.WithLogger(f.log), kafkasync.WithMetrics(f.metrics))
 	f.run("consumer", func(ctx context.Context) error {
 		defer reader.Close()
 		return consumer.Run(ctx)
@@ -174,7 +176,7 @@ func (f *fixture) counter(name, label string) int {
 // events counts the changes A recorded, published or not.
 func (f *fixture) events() int {
 	f.t.Helper()
-	n, err := f.src.Store().DB().Read.NewSelect().Table("article_outbox").Count(context.Background())
+	n, err := f.srcStore.DB().Read.NewSelect().Table("article_outbox").Count(context.Background())
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -198,7 +200,7 @@ func (f *fixture) waitApplied(n int, within time.Duration) {
 }
 
 func (f *fixture) pending() int64 {
-	stats, _ := f.src.Store().Outbox().Stats(context.Background())
+	stats, _ := f.srcStore.Outbox().Stats(context.Background())
 	return stats.Pending
 }
 

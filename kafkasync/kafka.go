@@ -8,16 +8,15 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/compress"
-	"go.uber.org/zap"
 )
 
 // NewWriter returns a writer set up for safety: the brokers acknowledge a
 // message only once all in-sync replicas have it, messages with one key go
 // to one partition (the partition the Java client would pick), and
 // batches are small in time, large in count, and compressed. The writer
-// has no topic: each message names its own. The writer's errors are logged
-// to log, which may be nil.
-func NewWriter(cfg Config, log *zap.Logger) *kafka.Writer {
+// has no topic: each message names its own. kafka-go's errors go to the
+// logger of WithLogger.
+func NewWriter(cfg Config, opts ...Option) *kafka.Writer {
 	cfg = cfg.WithDefaults()
 	return &kafka.Writer{
 		Addr:         kafka.TCP(cfg.Brokers...),
@@ -36,14 +35,14 @@ func NewWriter(cfg Config, log *zap.Logger) *kafka.Writer {
 		ReadTimeout:  3 * time.Second,
 		// Topics are created explicitly, with their partition count.
 		AllowAutoTopicCreation: false,
-		ErrorLogger:            errorLogger(log, "kafkasync.writer"),
+		ErrorLogger:            errorLogger(optionsOf(opts), "kafkasync.writer"),
 	}
 }
 
 // NewReader returns a consumer-group reader of cfg.Topic that leaves
-// committing to its caller. The reader's errors are logged to log, which
-// may be nil.
-func NewReader(cfg Config, log *zap.Logger) *kafka.Reader {
+// committing to its caller. kafka-go's errors go to the logger of
+// WithLogger.
+func NewReader(cfg Config, opts ...Option) *kafka.Reader {
 	cfg = cfg.WithDefaults()
 	return kafka.NewReader(kafka.ReaderConfig{
 		Brokers:       cfg.Brokers,
@@ -68,18 +67,17 @@ func NewReader(cfg Config, log *zap.Logger) *kafka.Reader {
 		JoinGroupBackoff:  500 * time.Millisecond,
 		// Added partitions are picked up without a restart.
 		WatchPartitionChanges: true,
-		ErrorLogger:           errorLogger(log, "kafkasync.reader"),
+		ErrorLogger:           errorLogger(optionsOf(opts), "kafkasync.reader"),
 	})
 }
 
-// errorLogger adapts log to kafka-go's error logger. kafka-go reports
-// errors it also retries, so they are warnings.
-func errorLogger(log *zap.Logger, name string) kafka.Logger {
-	if log == nil {
+// errorLogger adapts o's logger to kafka-go's error logger. kafka-go
+// reports errors it also retries, so they are warnings.
+func errorLogger(o options, name string) kafka.Logger {
+	if o.log == nil {
 		return nil
 	}
-	sugar := log.Named(name).Sugar()
-	return kafka.LoggerFunc(sugar.Warnf)
+	return kafka.LoggerFunc(o.logger(name).Sugar().Warnf)
 }
 
 // EnsureTopics creates cfg.Topic and cfg.DLQTopic with cfg.Partitions

@@ -3,8 +3,7 @@ package kafkasync
 import (
 	"context"
 	"errors"
-	"sync"
-	"time"
+	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
@@ -12,7 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
-	"github.com/articlekit/articlekit/kafkasync/devbroker"
+	"github.com/articlekit/articlekit/internal/background"
 )
 
 // Module runs the relay and the consumer, from a Config the program
@@ -20,52 +19,68 @@ import (
 // program includes one of them.
 var Module = fx.Module("kafkasync", core, relayPart, consumerPart)
 
-// RelayModule runs the relay of the *articles.Service in the graph (see
-// articles.Module): it publishes that database's outbox.
+// RelayModule runs the relay of the *articles.Outbox in the graph (see
+// articles.Module): it publishes that database's outbox, woken at once by
+// the changes of the graph's *articles.Service.
 var RelayModule = fx.Module("kafkasync.relay", core, relayPart)
 
-// ConsumerModule runs the consumer, applying to Config.Applier's target.
+// ConsumerModule runs the consumer, applying to the Applier the program
+// provides: for example the Service of another database (articles.Open) or
+// a RESTApplier.
 var ConsumerModule = fx.Module("kafkasync.consumer", core, consumerPart)
 
 var core = fx.Options(
-	fx.Provide(newBrokers, newModuleMetrics),
-	// The writer is the module's own: a program's *kafka.Writer, if any,
-	// is left alone.
-	fx.Provide(fx.Private, newModuleWriter),
+	fx.Provide(fx.Private, newConnection),
+	fx.Provide(newModuleMetrics),
 )
 
-var relayPart = fx.Options(
-	fx.Provide(newModuleRelay),
-	fx.Invoke(func(*Relay) {}),
-)
+var relayPart = fx.Invoke(runRelay)
 
-var consumerPart = fx.Options(
-	fx.Provide(newModuleApplier, newModuleConsumer),
-	fx.Invoke(func(*Consumer) {}),
-)
+var consumerPart = fx.Invoke(runConsumer)
 
-// Brokers are the bootstrap addresses the modules use: Config.Brokers, or
-// the embedded development broker's.
+// Brokers are bootstrap addresses a module provides in place of
+// Config.Brokers, as devbroker.Module does.
 type Brokers []string
 
-func newBrokers(lc fx.Lifecycle, cfg Config, log *zap.Logger) (Brokers, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+// ErrNoBrokers is the modules' start-up error when no broker is configured.
+var ErrNoBrokers = errors.New("kafkasync: no Kafka brokers: set Config.Brokers (KAFKA_BROKERS), " +
+	"or include devbroker.Module for an embedded development broker")
+
+// connection is the modules' resolved configuration and the writer they
+// share; the program's own *kafka.Writer, if any, is left alone.
+type connection struct {
+	cfg    Config
+	writer *kafka.Writer
+}
+
+type connectionParams struct {
+	fx.In
+
+	Lifecycle fx.Lifecycle
+	Config    Config
+	Brokers   Brokers `optional:"true"`
+	Logger    *zap.Logger
+}
+
+func newConnection(p connectionParams) (connection, error) {
+	cfg := p.Config
+	if len(p.Brokers) > 0 {
+		cfg.Brokers = p.Brokers
 	}
 	if len(cfg.Brokers) == 0 {
-		// Started here rather than on start: the writer and reader need its
-		// address now. It is in memory and starts at once.
-		b, err := devbroker.Start()
-		if err != nil {
-			return nil, err
-		}
-		log.Warn("KAFKA_BROKERS is not set: using an embedded development broker (in memory, not Apache Kafka)",
-			zap.Strings("addrs", b.Addrs()))
-		lc.Append(fx.StopHook(b.Close))
-		cfg.Brokers = b.Addrs()
+		return connection{}, ErrNoBrokers
 	}
-	lc.Append(fx.StartHook(func(ctx context.Context) error { return EnsureTopics(ctx, cfg) }))
-	return Brokers(cfg.Brokers), nil
+	if err := cfg.Validate(); err != nil {
+		return connection{}, err
+	}
+	cfg = cfg.WithDefaults()
+	w := NewWriter(cfg, WithLogger(p.Logger))
+	p.Lifecycle.Append(fx.Hook{
+		// The topics exist before the relay publishes and the consumer joins.
+		OnStart: func(ctx context.Context) error { return EnsureTopics(ctx, cfg) },
+		OnStop:  func(context.Context) error { return w.Close() },
+	})
+	return connection{cfg: cfg, writer: w}, nil
 }
 
 // MetricsParams are the dependencies of the module's metrics.
@@ -77,137 +92,67 @@ type MetricsParams struct {
 
 func newModuleMetrics(p MetricsParams) (*Metrics, error) { return NewMetrics(p.Registerer) }
 
-func withBrokers(cfg Config, b Brokers) Config {
-	cfg.Brokers = b
-	return cfg
-}
-
-func newModuleWriter(lc fx.Lifecycle, cfg Config, b Brokers, log *zap.Logger) *kafka.Writer {
-	w := NewWriter(withBrokers(cfg, b), log)
-	lc.Append(fx.StopHook(w.Close))
-	return w
-}
-
-func newModuleRelay(lc fx.Lifecycle, cfg Config, b Brokers, svc *articles.Service, w *kafka.Writer, m *Metrics, log *zap.Logger) *Relay {
-	r := NewRelay(svc.Store().Outbox(), w, withBrokers(cfg, b), log, WithRelayMetrics(m))
-	var run runner
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			run.start(r.Run)
-			// Changes committed in this process wake the relay at once;
-			// others' are found by polling.
-			run.start(func(ctx context.Context) error {
-				for ctx.Err() == nil {
-					changes, _ := svc.Changes(ctx)
-					for range changes {
-						r.Wake()
-					}
-					// The feed closes when ctx ends or when it fell behind,
-					// which a wake-up needs no catching up from.
-					r.Wake()
-				}
-				return nil
-			})
-			return nil
-		},
-		OnStop: run.stop,
-	})
-	return r
-}
-
-// ApplierParams are the dependencies of the consumer's applier.
-type ApplierParams struct {
+type relayParams struct {
 	fx.In
 
 	Lifecycle fx.Lifecycle
-	Config    Config
+	Conn      connection
+	Outbox    *articles.Outbox
+	Feed      *articles.Service `optional:"true"`
+	Metrics   *Metrics
 	Logger    *zap.Logger
 }
 
-func newModuleApplier(p ApplierParams) (Applier, error) {
-	cfg := p.Config.WithDefaults()
-	if cfg.Applier == ApplierREST {
-		return NewRESTApplierURL(cfg.TargetURL)
+func runRelay(p relayParams) {
+	opts := []Option{WithLogger(p.Logger), WithMetrics(p.Metrics)}
+	if p.Feed != nil {
+		// Changes committed in this process wake the relay at once; others'
+		// are found by polling.
+		opts = append(opts, WithChangeFeed(p.Feed))
 	}
-	store, err := articles.OpenStore(articles.Config{DatabaseURL: cfg.TargetDatabaseURL}, p.Logger.Named("target"))
-	if err != nil {
-		return nil, err
-	}
+	relay := NewRelay(p.Outbox, p.Conn.writer, p.Conn.cfg, opts...)
+	var run background.Group
 	p.Lifecycle.Append(fx.Hook{
-		OnStart: store.Migrate,
-		OnStop:  func(context.Context) error { return store.Close() },
+		OnStart: func(context.Context) error {
+			run.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
+			return nil
+		},
+		OnStop: run.Stop,
 	})
-	return articles.NewService(store, articles.WithLogger(p.Logger.Named("target"))), nil
 }
 
-func newModuleConsumer(lc fx.Lifecycle, cfg Config, b Brokers, applier Applier, w *kafka.Writer, m *Metrics, log *zap.Logger) *Consumer {
-	cfg = withBrokers(cfg, b)
-	c := NewConsumer(nil, w, applier, cfg, log, WithConsumerMetrics(m))
-	var run runner
+type consumerParams struct {
+	fx.In
+
+	Lifecycle fx.Lifecycle
+	Conn      connection
+	Applier   Applier
+	Metrics   *Metrics
+	Logger    *zap.Logger
+}
+
+func runConsumer(p consumerParams) {
+	var run background.Group
 	var reader *kafka.Reader
-	lc.Append(fx.Hook{
+	p.Lifecycle.Append(fx.Hook{
 		OnStart: func(context.Context) error {
-			// The reader joins its group as soon as it exists: only now, once
-			// the topics surely exist.
-			reader = NewReader(cfg, log)
-			c.reader = reader
-			run.start(c.Run)
-			run.start(func(ctx context.Context) error {
-				tick := time.NewTicker(5 * time.Second)
-				defer tick.Stop()
-				for {
-					select {
-					case <-ctx.Done():
-						return nil
-					case <-tick.C:
-						m.lag.Set(float64(reader.Stats().Lag))
-					}
-				}
-			})
+			// A reader joins its group as soon as it exists: it is made only
+			// now, once the topics surely exist.
+			reader = NewReader(p.Conn.cfg, WithLogger(p.Logger))
+			consumer := NewConsumer(reader, p.Conn.writer, p.Applier, p.Conn.cfg,
+				WithLogger(p.Logger), WithMetrics(p.Metrics))
+			run.Go(func(ctx context.Context) { _ = consumer.Run(ctx) })
 			return nil
 		},
 		OnStop: func(ctx context.Context) error {
-			err := run.stop(ctx)
+			err := run.Stop(ctx)
 			if reader != nil {
 				err = errors.Join(err, reader.Close())
 			}
-			return err
+			if err != nil {
+				return fmt.Errorf("kafkasync: stop consumer: %w", err)
+			}
+			return nil
 		},
 	})
-	return c
-}
-
-// runner owns the goroutines of a lifecycle component: start launches
-// them, stop cancels and waits for them.
-type runner struct {
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	ctx    context.Context
-	wg     sync.WaitGroup
-}
-
-func (r *runner) start(fn func(ctx context.Context) error) {
-	r.mu.Lock()
-	if r.ctx == nil {
-		r.ctx, r.cancel = context.WithCancel(context.Background())
-	}
-	ctx := r.ctx
-	r.mu.Unlock()
-	r.wg.Go(func() { _ = fn(ctx) })
-}
-
-func (r *runner) stop(ctx context.Context) error {
-	r.mu.Lock()
-	if r.cancel != nil {
-		r.cancel()
-	}
-	r.mu.Unlock()
-	done := make(chan struct{})
-	go func() { r.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

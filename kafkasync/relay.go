@@ -13,11 +13,28 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/internal/background"
 )
 
 // MessageWriter publishes messages; *kafka.Writer is one.
 type MessageWriter interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Outbox is what the relay needs of a transactional outbox: the pending
+// events in order, a way to mark them published, and a lease that lets one
+// relay of several publish at a time. *articles.Outbox is one.
+type Outbox interface {
+	Pending(ctx context.Context, limit int) ([]articles.Event, error)
+	MarkPublished(ctx context.Context, at time.Time, seqs ...int64) error
+	TryLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// ChangeFeed announces changes committed in this process (see
+// WithChangeFeed); *articles.Service is one.
+type ChangeFeed interface {
+	Changes(ctx context.Context) (<-chan articles.Change, error)
 }
 
 // leaseName is the outbox lease the relays share.
@@ -26,8 +43,9 @@ const leaseName = "kafkasync-relay"
 // Relay publishes the outbox to Kafka. Run it with Run; Wake makes it look
 // at the outbox now rather than at its next poll.
 type Relay struct {
-	outbox  *articles.Outbox
+	outbox  Outbox
 	writer  MessageWriter
+	feed    ChangeFeed
 	cfg     Config
 	log     *zap.Logger
 	metrics *Metrics
@@ -35,39 +53,22 @@ type Relay struct {
 	wake    chan struct{}
 }
 
-// RelayOption configures a Relay.
-type RelayOption func(*Relay)
-
-// WithRelayMetrics records the relay's metrics in m (nil: none).
-func WithRelayMetrics(m *Metrics) RelayOption {
-	return func(r *Relay) {
-		if m != nil {
-			r.metrics = m
-		}
-	}
-}
-
 // NewRelay returns a relay of outbox to writer.
-func NewRelay(outbox *articles.Outbox, writer MessageWriter, cfg Config, log *zap.Logger, opts ...RelayOption) *Relay {
-	if log == nil {
-		log = zap.NewNop()
-	}
+func NewRelay(outbox Outbox, writer MessageWriter, cfg Config, opts ...Option) *Relay {
+	o := optionsOf(opts)
 	host, _ := os.Hostname()
 	var id [4]byte
 	_, _ = rand.Read(id[:])
-	r := &Relay{
+	return &Relay{
 		outbox:  outbox,
 		writer:  writer,
+		feed:    o.feed,
 		cfg:     cfg.WithDefaults(),
-		log:     log.Named("kafkasync.relay"),
-		metrics: unregistered(),
+		log:     o.logger("kafkasync.relay"),
+		metrics: o.metrics,
 		holder:  fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(id[:])),
 		wake:    make(chan struct{}, 1),
 	}
-	for _, opt := range opts {
-		opt(r)
-	}
-	return r
 }
 
 // Wake asks the relay to look at the outbox now. It never blocks.
@@ -85,9 +86,14 @@ func (r *Relay) Wake() {
 // the lease it renewed could run out: two relays never publish at once.
 func (r *Relay) Run(ctx context.Context) error {
 	defer r.release(ctx)
+	if r.feed != nil {
+		var listening background.Group
+		listening.Go(r.wakeOnChanges)
+		defer listening.Stop(context.Background())
+	}
 	// The longest wait plus the longest publish stay inside one lease, so a
 	// failing leader renews in time.
-	backoff := newBackoff(min(100*time.Millisecond, r.cfg.RelayLease/8), r.cfg.RelayLease/4)
+	wait := newBackoff(min(100*time.Millisecond, r.cfg.RelayLease/8), r.cfg.RelayLease/4)
 	var failingSince time.Time
 	for ctx.Err() == nil {
 		held, err := r.outbox.TryLease(ctx, leaseName, r.holder, r.cfg.RelayLease)
@@ -99,7 +105,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			// Wakes come from this process's writes, which the leader,
 			// elsewhere, finds by polling: a follower ignores them rather
 			// than ask for the lease at every write.
-			sleep(ctx, nil, r.cfg.RelayLease/3)
+			background.Sleep(ctx, r.cfg.RelayLease/3, nil)
 			continue
 		}
 		r.metrics.leader.Set(1)
@@ -119,23 +125,42 @@ func (r *Relay) Run(ctx context.Context) error {
 				r.log.Error("publishing has failed for longer than the lease; handing the lease over", zap.Error(err))
 				r.release(ctx)
 				failingSince = time.Time{}
-				backoff.reset()
-				sleep(ctx, nil, r.cfg.RelayLease/3)
+				wait.Reset()
+				background.Sleep(ctx, r.cfg.RelayLease/3, nil)
 				continue
 			}
-			wait := backoff.next()
-			r.log.Warn("publish failed; retrying", zap.Error(err), zap.Duration("in", wait))
-			sleep(ctx, nil, wait)
+			d := wait.NextBackOff()
+			r.log.Warn("publish failed; retrying", zap.Error(err), zap.Duration("in", d))
+			background.Sleep(ctx, d, nil)
 		case n < r.cfg.RelayBatch:
-			backoff.reset()
+			wait.Reset()
 			failingSince = time.Time{}
-			sleep(ctx, r.wake, r.cfg.RelayPoll)
+			background.Sleep(ctx, r.cfg.RelayPoll, r.wake)
 		default:
-			backoff.reset() // a full batch: more may wait
+			wait.Reset() // a full batch: more may wait
 			failingSince = time.Time{}
 		}
 	}
 	return nil
+}
+
+// wakeOnChanges wakes the relay for every change of its feed until ctx
+// ends.
+func (r *Relay) wakeOnChanges(ctx context.Context) {
+	for ctx.Err() == nil {
+		changes, err := r.feed.Changes(ctx)
+		if err != nil {
+			// Polling still finds the changes; listening is tried again.
+			background.Sleep(ctx, r.cfg.RelayPoll, nil)
+			continue
+		}
+		for range changes {
+			r.Wake()
+		}
+		// The feed closes when ctx ends or when it fell behind, which a
+		// wake-up needs no catching up from.
+		r.Wake()
+	}
 }
 
 // release gives up the lease, if this relay holds it.
@@ -167,15 +192,8 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		msg, err := Encode(r.cfg.Source, ev)
 		if err != nil {
 			r.log.Error("outbox event cannot be encoded; dead-lettering it", zap.String("event", ev.ID), zap.Error(err))
-			msgs[i] = kafka.Message{
-				Topic: r.cfg.DLQTopic,
-				Key:   []byte(strconv.FormatInt(ev.ArticleID, 10)),
-				Value: ev.Payload,
-				Headers: []kafka.Header{
-					{Key: HeaderError, Value: []byte(truncate(err.Error()))},
-					{Key: HeaderFailedAt, Value: []byte(time.Now().UTC().Format(time.RFC3339Nano))},
-				},
-			}
+			stored := kafka.Message{Key: []byte(strconv.FormatInt(ev.ArticleID, 10)), Value: ev.Payload}
+			msgs[i] = deadLetterOf(r.cfg.DLQTopic, stored, err, time.Now())
 			undecodable++
 			continue
 		}
@@ -194,30 +212,3 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	r.metrics.deadLettered.WithLabelValues("encode").Add(float64(undecodable))
 	return len(msgs), nil
 }
-
-// sleep waits for d, a value from wake (nil: none) or the end of ctx.
-func sleep(ctx context.Context, wake <-chan struct{}, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-wake:
-	case <-t.C:
-	}
-}
-
-// backoff doubles a wait from min to max.
-type backoff struct{ min, max, cur time.Duration }
-
-func newBackoff(min, max time.Duration) *backoff { return &backoff{min: min, max: max} }
-
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		b.cur = b.min
-	} else {
-		b.cur = min(2*b.cur, b.max)
-	}
-	return b.cur
-}
-
-func (b *backoff) reset() { b.cur = 0 }

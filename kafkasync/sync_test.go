@@ -37,7 +37,7 @@ func TestSyncTenThousandArticles(t *testing.T) {
 func TestSeveralRelays(t *testing.T) {
 	f := newFixture(t, false)
 	for i := range 3 {
-		relay := kafkasync.NewRelay(f.src.Store().Outbox(), f.writer, f.cfg, f.log, kafkasync.WithRelayMetrics(f.metrics))
+		relay := kafkasync.NewRelay(f.srcStore.Outbox(), f.writer, f.cfg, kafkasync.WithLogger(f.log), kafkasync.WithMetrics(f.metrics))
 		f.run(fmt.Sprint("relay-", i), relay.Run)
 	}
 	f.startConsumer(nil)
@@ -58,15 +58,15 @@ func TestFailingLeaderHandsOver(t *testing.T) {
 	f := newFixture(t, false)
 	unreachable := f.cfg
 	unreachable.Brokers = []string{"127.0.0.1:1"}
-	deadWriter := kafkasync.NewWriter(unreachable, nil)
+	deadWriter := kafkasync.NewWriter(unreachable)
 	t.Cleanup(func() { _ = deadWriter.Close() })
 	regA := prometheus.NewRegistry()
 	metricsA, err := kafkasync.NewMetrics(regA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.run("relay-cut-off", kafkasync.NewRelay(f.src.Store().Outbox(), deadWriter, f.cfg, f.log,
-		kafkasync.WithRelayMetrics(metricsA)).Run)
+	f.run("relay-cut-off", kafkasync.NewRelay(f.srcStore.Outbox(), deadWriter, f.cfg, kafkasync.WithLogger(f.log),
+		kafkasync.WithMetrics(metricsA)).Run)
 	for gauge(t, regA, "kafkasync_relay_leader") != 1 {
 		time.Sleep(10 * time.Millisecond)
 	}

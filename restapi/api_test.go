@@ -27,6 +27,7 @@ import (
 
 type harness struct {
 	t      *testing.T
+	store  *articles.Store
 	svc    *articles.Service
 	api    *restapi.API
 	srv    *httptest.Server
@@ -36,8 +37,11 @@ type harness struct {
 
 func newHarness(t *testing.T, opts ...restapi.Option) *harness {
 	t.Helper()
-	svc := articlestest.NewService(t, articlestest.NewDatabase(t, sqldb.SQLite))
-	return newHarnessFor(t, svc, svc, opts...)
+	store := articlestest.NewStore(t, articlestest.NewDatabase(t, sqldb.SQLite))
+	svc := articles.NewService(store)
+	h := newHarnessFor(t, svc, svc, opts...)
+	h.store = store
+	return h
 }
 
 func newHarnessFor(t *testing.T, svc *articles.Service, backend restapi.Articles, opts ...restapi.Option) *harness {
@@ -113,7 +117,7 @@ func (h *harness) state() string {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	stats, err := h.svc.Store().Outbox().Stats(context.Background())
+	stats, err := h.store.Outbox().Stats(context.Background())
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -407,7 +411,7 @@ func TestOperationsEndpoints(t *testing.T) {
 	}
 
 	// Not ready once the database is gone.
-	if err := h.svc.Store().Close(); err != nil {
+	if err := h.store.Close(); err != nil {
 		t.Fatal(err)
 	}
 	resp, body = h.do("GET", "/ready", "")

@@ -13,7 +13,7 @@ import (
 
 func ExampleNew() {
 	ctx := context.Background()
-	store, _ := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://:memory:"}, nil)
+	store, _ := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://:memory:"})
 	defer store.Close()
 	_ = store.Migrate(ctx)
 	srv := httptest.NewServer(restapi.New(articles.NewService(store)))

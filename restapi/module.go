@@ -12,13 +12,18 @@ import (
 	"github.com/articlekit/articlekit/metrics"
 )
 
-// Module serves the REST API for the *articles.Service in the graph (see
-// articles.Module) on Config.Addr, which the program supplies. It records
+// Module serves the REST API on Config.Addr, which the program supplies,
+// for the Articles in the graph: by default the *articles.Service of
+// articles.Module (a program wraps it with fx.Decorate, for a cache or
+// tracing, say). It records
 // request metrics and serves /metrics when metrics.Module is present, and
 // adds the routes contributed with AsRoute. The listener is bound on start,
 // so a busy port fails start-up; stop drains in-flight requests.
 var Module = fx.Module("restapi",
-	fx.Provide(newModuleAPI),
+	fx.Provide(
+		fx.Annotate(func(s *articles.Service) *articles.Service { return s }, fx.As(new(Articles))),
+		newModuleAPI,
+	),
 	fx.Invoke(serve),
 )
 
@@ -38,7 +43,7 @@ type Params struct {
 	fx.In
 
 	Config   Config
-	Articles *articles.Service
+	Articles Articles
 	Logger   *zap.Logger
 	Metrics  *metrics.HTTP       `optional:"true"`
 	Gatherer prometheus.Gatherer `optional:"true"`

@@ -120,12 +120,11 @@ func newServerDatabase(t testing.TB, env, driver string, withDB func(*url.URL, s
 	return withDB(admin, name)
 }
 
-// NewService opens and migrates the database at url and returns a Service
-// over it, closed when the test ends.
-func NewService(t testing.TB, url string, opts ...articles.Option) *articles.Service {
+// NewStore opens and migrates the database at url, closed when the test
+// ends.
+func NewStore(t testing.TB, url string) *articles.Store {
 	t.Helper()
-	log := zaptest.NewLogger(t)
-	store, err := articles.OpenStore(articles.Config{DatabaseURL: url}, log)
+	store, err := articles.OpenStore(articles.Config{DatabaseURL: url}, articles.WithLogger(zaptest.NewLogger(t)))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -135,7 +134,13 @@ func NewService(t testing.TB, url string, opts ...articles.Option) *articles.Ser
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return articles.NewService(store, append([]articles.Option{articles.WithLogger(log)}, opts...)...)
+	return store
+}
+
+// NewService returns a Service over NewStore(t, url).
+func NewService(t testing.TB, url string, opts ...articles.Option) *articles.Service {
+	t.Helper()
+	return articles.NewService(NewStore(t, url), append([]articles.Option{articles.WithLogger(zaptest.NewLogger(t))}, opts...)...)
 }
 
 func mysqlDSN(u *url.URL) string {

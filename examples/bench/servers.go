@@ -47,7 +47,7 @@ func setup(seed int) (*env, error) {
 	fail := func(err error) (*env, error) { e.close(); return nil, err }
 
 	log := discardLog()
-	store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "bench.db")}, log)
+	store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "bench.db")}, articles.WithLogger(log))
 	if err != nil {
 		return fail(err)
 	}

@@ -115,6 +115,7 @@ func syncBrokers(dir string) (brokers []string, label string, stop func(), err e
 type syncRun struct {
 	cfg      kafkasync.Config
 	src, dst *articles.Service
+	outbox   *articles.Outbox
 	closers  []func()
 	applier  *timedApplier
 	cancel   context.CancelFunc
@@ -128,21 +129,23 @@ func newSyncRun(dir, name string, brokers []string) (*syncRun, error) {
 	if err := kafkasync.EnsureTopics(ctx, r.cfg); err != nil {
 		return nil, err
 	}
-	open := func(file string) (*articles.Service, error) {
-		store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, file)}, nil)
+	open := func(file string) (*articles.Store, error) {
+		store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, file)})
 		if err != nil {
 			return nil, err
 		}
 		r.closers = append(r.closers, func() { _ = store.Close() })
-		return articles.NewService(store), store.Migrate(ctx)
+		return store, store.Migrate(ctx)
 	}
-	var err error
-	if r.src, err = open(name + "-a.db"); err != nil {
+	a, err := open(name + "-a.db")
+	if err != nil {
 		return nil, err
 	}
-	if r.dst, err = open(name + "-b.db"); err != nil {
+	b, err := open(name + "-b.db")
+	if err != nil {
 		return nil, err
 	}
+	r.src, r.dst, r.outbox = articles.NewService(a), articles.NewService(b), a.Outbox()
 	r.applier = &timedApplier{target: r.dst}
 	return r, nil
 }
@@ -198,18 +201,13 @@ func (r *syncRun) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	log := zap.NewNop()
-	writer := kafkasync.NewWriter(r.cfg, log)
-	reader := kafkasync.NewReader(r.cfg, log)
-	relay := kafkasync.NewRelay(r.src.Store().Outbox(), writer, r.cfg, log)
-	consumer := kafkasync.NewConsumer(reader, writer, r.applier, r.cfg, log)
-	changes, _ := r.src.Changes(ctx)
+	writer := kafkasync.NewWriter(r.cfg, kafkasync.WithLogger(log))
+	reader := kafkasync.NewReader(r.cfg, kafkasync.WithLogger(log))
+	// Woken by the source's changes, as the module's relay is.
+	relay := kafkasync.NewRelay(r.outbox, writer, r.cfg, kafkasync.WithLogger(log), kafkasync.WithChangeFeed(r.src))
+	consumer := kafkasync.NewConsumer(reader, writer, r.applier, r.cfg, kafkasync.WithLogger(log))
 	r.wg.Go(func() { _ = relay.Run(ctx) })
 	r.wg.Go(func() { _ = consumer.Run(ctx) })
-	r.wg.Go(func() {
-		for range changes {
-			relay.Wake() // as the module does for changes made in process
-		}
-	})
 	r.closers = append(r.closers, func() { _ = reader.Close(); _ = writer.Close() })
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/articlekit/articlekit/gateway"
 	"github.com/articlekit/articlekit/graphqlapi"
 	"github.com/articlekit/articlekit/kafkasync"
+	"github.com/articlekit/articlekit/kafkasync/devbroker"
 	"github.com/articlekit/articlekit/metrics"
 	"github.com/articlekit/articlekit/restapi"
 )
@@ -44,6 +45,7 @@ type config struct {
 	REST      restapi.Config
 	GraphQL   graphqlapi.Config
 	Sync      kafkasync.Config
+	Target    app.SyncTarget
 	Gateway   app.Gateway
 	Logging   app.Logging
 	Pipelines []string `env:"ETL_PIPELINES" envSeparator:","`
@@ -58,7 +60,7 @@ func defaults() config {
 		Articles: articles.Config{DatabaseURL: "sqlite://articles.db"},
 		REST:     restapi.Config{Addr: "127.0.0.1:5000"},
 		GraphQL:  graphqlapi.Config{Addr: "127.0.0.1:8000"},
-		Sync:     kafkasync.Config{TargetDatabaseURL: "sqlite://articles-replica.db"},
+		Target:   app.SyncTarget{Applier: "store", DatabaseURL: "sqlite://articles-replica.db"},
 	}
 }
 
@@ -110,7 +112,9 @@ func newApp(cfg config, log *zap.Logger) (_ *fx.App, closePipelines func(), err 
 		articles.Module,
 		restapi.Module,
 		graphqlapi.Module,
+		devbroker.Module, // steps aside when KAFKA_BROKERS is set
 		kafkasync.Module,
+		cfg.Target.Provide(),
 		gateway.Module,
 		etl.Module,
 	}

@@ -28,7 +28,7 @@ func TestFullstack(t *testing.T) {
 	dir := t.TempDir()
 	cfg := defaults()
 	cfg.Articles.DatabaseURL = "sqlite://" + filepath.Join(dir, "articles.db")
-	cfg.Sync.TargetDatabaseURL = "sqlite://" + filepath.Join(dir, "articles-replica.db")
+	cfg.Target.DatabaseURL = "sqlite://" + filepath.Join(dir, "articles-replica.db")
 	cfg.REST.Addr, cfg.GraphQL.Addr = nettest.FreeAddr(t), nettest.FreeAddr(t)
 	cfg.GraphQL.RESTAPIURL = "http://" + cfg.REST.Addr
 	cfg.Gateway = appGateway(nettest.FreeAddr(t), nettest.FreeAddr(t), nettest.FreeAddr(t))
@@ -70,7 +70,7 @@ func TestFullstack(t *testing.T) {
 		t.Fatalf("GraphQL through the gateway: %+v", gql)
 	}
 
-	replica, err := articles.OpenStore(articles.Config{DatabaseURL: cfg.Sync.TargetDatabaseURL}, zap.NewNop())
+	replica, err := articles.OpenStore(articles.Config{DatabaseURL: cfg.Target.DatabaseURL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 // applying the events to database B.
 //
 // Environment: DATABASE_URL (A, default sqlite://articles.db), REST_ADDR
-// (default :5000), KAFKA_BROKERS (default: an embedded development broker),
+// (default :5000), KAFKA_BROKERS (without it: an embedded development broker),
 // SYNC_APPLIER (store, the default, writes SYNC_TARGET_DATABASE_URL, default
 // sqlite://articles-replica.db; rest calls SYNC_TARGET_URL), LOG_LEVEL; see
 // the README for the rest.
@@ -15,6 +15,7 @@ import (
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/examples/internal/app"
 	"github.com/articlekit/articlekit/kafkasync"
+	"github.com/articlekit/articlekit/kafkasync/devbroker"
 	"github.com/articlekit/articlekit/metrics"
 	"github.com/articlekit/articlekit/restapi"
 )
@@ -23,6 +24,7 @@ type config struct {
 	Articles articles.Config
 	REST     restapi.Config
 	Sync     kafkasync.Config
+	Target   app.SyncTarget
 	Logging  app.Logging
 }
 
@@ -41,6 +43,8 @@ func main() {
 		metrics.Module,
 		articles.Module,
 		restapi.Module,
+		devbroker.Module, // steps aside when KAFKA_BROKERS is set
 		kafkasync.Module,
+		cfg.Target.Provide(),
 	).Run()
 }

@@ -7,8 +7,14 @@
 //	a, err := c.Get(ctx, 42)
 //	if errors.Is(err, articles.ErrNotFound) { … }
 //
-// Network failures and 5xx answers are articles.ErrUnavailable. The client
-// does not retry: callers choose their own policy.
+// Every answer that is not a success becomes an articles error, so callers
+// decide on those alone (see errorFor for the whole mapping): a missing
+// article is articles.ErrNotFound, a failed precondition
+// articles.ErrConflict, invalid fields an *articles.ValidationError, any
+// other refusal of the request itself articles.ErrInvalid, and network
+// failures, 5xx, 429 and answers that say the server does not serve this
+// client (401, 403, a path it has no route for) articles.ErrUnavailable.
+// The client does not retry: callers choose their own policy.
 package client
 
 import (
@@ -63,17 +69,22 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// Error is an answer the articles errors do not cover, such as a 400 for a
-// malformed request.
+// Error is the server's answer behind an articles.ErrInvalid or
+// articles.ErrUnavailable, kept for logs: callers decide with errors.Is on
+// the articles errors, which it unwraps to.
 type Error struct {
 	Status  int
 	Problem restapi.Problem
+	kind    error
 }
 
 // Error describes the answer.
 func (e *Error) Error() string {
 	return fmt.Sprintf("articlekit API: %d %s", e.Status, e.Problem.Error())
 }
+
+// Unwrap returns the articles error the answer means.
+func (e *Error) Unwrap() error { return e.kind }
 
 // Create stores a new article.
 func (c *Client) Create(ctx context.Context, d articles.Draft) (articles.Article, error) {
@@ -268,25 +279,34 @@ func (c *Client) call(ctx context.Context, method, path string, in any, h http.H
 	return nil, errorFor(resp.StatusCode, data)
 }
 
-// errorFor maps an error answer back to the articles errors.
+// errorFor maps an error answer back to the articles errors. It is the only
+// place where statuses become errors.
 func errorFor(status int, body []byte) error {
 	var p restapi.Problem
 	if json.Unmarshal(body, &p) != nil || p.Type == "" {
 		p = restapi.Problem{Status: status, Title: http.StatusText(status)}
 	}
+	answer := func(kind error) error { return &Error{Status: status, Problem: p, kind: kind} }
 	switch {
 	case p.Type == restapi.TypeStaleVersion:
-		return &staleError{&Error{Status: status, Problem: p}}
+		return &staleError{answer(articles.ErrConflict)}
 	case p.Type == restapi.TypeValidation:
 		return &articles.ValidationError{Fields: p.Errors}
 	case status == http.StatusNotFound && p.Type == restapi.TypeNotFound:
 		return articles.ErrNotFound
 	case status == http.StatusPreconditionFailed, status == http.StatusConflict:
 		return articles.ErrConflict
-	case status >= 500 || status == http.StatusTooManyRequests:
-		return fmt.Errorf("client: %w: %w", articles.ErrUnavailable, &Error{Status: status, Problem: p})
+	case status == http.StatusBadRequest, status == http.StatusRequestEntityTooLarge,
+		status == http.StatusRequestURITooLong, status == http.StatusUnsupportedMediaType,
+		status == http.StatusUnprocessableEntity, status == http.StatusRequestHeaderFieldsTooLarge:
+		// The request itself: sending it again cannot succeed.
+		return answer(articles.ErrInvalid)
 	default:
-		return &Error{Status: status, Problem: p}
+		// 5xx and 429; 401 and 403 (this client is not let in); 404 without
+		// the API's not-found type and 405 (the base URL does not serve the
+		// API); anything else unexpected. The same call may succeed once the
+		// server, or its configuration, is right.
+		return answer(articles.ErrUnavailable)
 	}
 }
 

@@ -42,6 +42,7 @@ func (c *Client) Replicate(ctx context.Context, ch articles.Change) (articles.Ap
 }
 
 // staleError is the server's refusal of a stale replicated change.
-type staleError struct{ apiErr *Error }
+type staleError struct{ answer error }
 
-func (e *staleError) Error() string { return e.apiErr.Error() }
+func (e *staleError) Error() string { return e.answer.Error() }
+func (e *staleError) Unwrap() error { return e.answer }
