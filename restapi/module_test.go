@@ -1,6 +1,7 @@
 package restapi_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -81,5 +82,37 @@ func TestConfig(t *testing.T) {
 	}
 	if d := (restapi.Config{}).WithDefaults(); d.Addr != restapi.DefaultAddr || d.MaxBodyBytes != restapi.DefaultMaxBodyBytes {
 		t.Errorf("WithDefaults = %+v", d)
+	}
+}
+
+// counted is a restapi.Articles that counts the articles it creates.
+type counted struct {
+	restapi.Articles
+	creates *int
+}
+
+func (c counted) Create(ctx context.Context, d articles.Draft) (articles.Article, error) {
+	*c.creates++
+	return c.Articles.Create(ctx, d)
+}
+
+// A program wraps the service the module serves with fx.Decorate.
+func TestModuleServesADecoratedService(t *testing.T) {
+	addr := nettest.FreeAddr(t)
+	var creates int
+	app := fxtest.New(t,
+		fx.Supply(articles.Config{DatabaseURL: "sqlite://" + t.TempDir() + "/d.db"}, restapi.Config{Addr: addr}, zaptest.NewLogger(t)),
+		articles.Module, restapi.Module,
+		fx.Decorate(func(a restapi.Articles) restapi.Articles { return counted{a, &creates} }),
+	)
+	app.RequireStart()
+	defer app.RequireStop()
+	resp, err := http.Post("http://"+addr+"/articles", "application/json", strings.NewReader(`{"title":"decorated"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || creates != 1 {
+		t.Fatalf("POST through a decorated service = %d, %d creates counted; want 201, 1", resp.StatusCode, creates)
 	}
 }

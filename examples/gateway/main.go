@@ -13,6 +13,7 @@ package main
 
 import (
 	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/examples/internal/app"
@@ -46,13 +47,17 @@ func main() {
 	if cfg.Gateway.File == "" {
 		log.Warn("GATEWAY_CONFIG is not set: a development configuration with a development API key and admin password")
 	}
-	fx.New(
+	fx.New(modules(cfg, gw, log), app.WithLogger()).Run()
+}
+
+// modules composes the program from its configuration.
+func modules(cfg config, gw gateway.Config, log *zap.Logger) fx.Option {
+	return fx.Options(
 		fx.Supply(cfg.Articles, cfg.REST, cfg.GraphQL, gw, log),
-		app.WithLogger(),
 		metrics.Module,
 		articles.Module,
 		restapi.Module,
 		graphqlapi.Module,
 		gateway.Module,
-	).Run()
+	)
 }

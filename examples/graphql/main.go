@@ -10,6 +10,7 @@ package main
 
 import (
 	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/examples/internal/app"
@@ -34,12 +35,16 @@ func main() {
 	if err != nil {
 		app.Fatal(err)
 	}
-	fx.New(
+	fx.New(modules(cfg, log), app.WithLogger()).Run()
+}
+
+// modules composes the program from its configuration.
+func modules(cfg config, log *zap.Logger) fx.Option {
+	return fx.Options(
 		fx.Supply(cfg.Articles, cfg.REST, cfg.GraphQL, log),
-		app.WithLogger(),
 		metrics.Module,
 		articles.Module,
 		restapi.Module,
 		graphqlapi.Module,
-	).Run()
+	)
 }

@@ -11,6 +11,7 @@ package main
 
 import (
 	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/examples/internal/app"
@@ -37,14 +38,18 @@ func main() {
 	if err != nil {
 		app.Fatal(err)
 	}
-	fx.New(
+	fx.New(modules(cfg, log), app.WithLogger()).Run()
+}
+
+// modules composes the program from its configuration.
+func modules(cfg config, log *zap.Logger) fx.Option {
+	return fx.Options(
 		fx.Supply(cfg.Articles, cfg.REST, cfg.Sync, log),
-		app.WithLogger(),
 		metrics.Module,
 		articles.Module,
 		restapi.Module,
 		devbroker.Module, // steps aside when KAFKA_BROKERS is set
 		kafkasync.Module,
 		cfg.Target.Provide(),
-	).Run()
+	)
 }
