@@ -141,8 +141,7 @@ func (a *API) routes() http.Handler {
 		a.allowed[ep.path] = allow + ep.method
 	}
 
-	var h http.Handler = router
-	h = httpserver.Chain(h,
+	h := httpserver.Chain(canonicalPaths(router),
 		httpserver.RequestID,
 		httpserver.AccessLog(a.log),
 		httpserver.Recover(a.log, func(w http.ResponseWriter, r *http.Request) {
@@ -163,6 +162,36 @@ func (a *API) handleErrors(next bunrouter.HandlerFunc) bunrouter.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// canonicalPaths answers 404 for a path that is not canonical — an empty
+// segment (//), a dot segment, a trailing slash — rather than letting the
+// router match it anyway (/articles//1 is article 1 to it) or redirect it
+// with an HTML body. The API's paths have one spelling each.
+func canonicalPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Both spellings: %2e%2e is a dot segment once decoded.
+		if !isCanonical(r.URL.EscapedPath()) || !isCanonical(r.URL.Path) {
+			writeProblem(w, problem(http.StatusNotFound, TypeNoRoute, "No endpoint has this path: paths have no empty or dot segments and no trailing slash."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isCanonical(path string) bool {
+	if path == "/" {
+		return true
+	}
+	if !strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") {
+		return false
+	}
+	for seg := range strings.SplitSeq(path[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *API) methodNotAllowed(w http.ResponseWriter, req bunrouter.Request) error {

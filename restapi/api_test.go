@@ -207,6 +207,40 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"replication: invalid", "PUT", "/articles/" + id, `{"title":""}`, []string{"Article-Version", "9"}, 422, restapi.TypeValidation},
 		{"PUT weak If-Match", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"If-Match", `W/"1"`}, 412, restapi.TypePreconditionFailed},
 		{"wrong method", "PATCH", "/articles/" + id, `{"title":"a"}`, nil, 405, restapi.TypeMethodNotAllowed},
+		// Text that is not UTF-8 is refused, never replaced with U+FFFD.
+		{"invalid UTF-8", "POST", "/articles", "{\"title\":\"a\xffb\"}", nil, 400, restapi.TypeBadRequest},
+		{"overlong UTF-8", "POST", "/articles", "{\"title\":\"a\xc0\xafb\"}", nil, 400, restapi.TypeBadRequest},
+		{"UTF-8 surrogate", "POST", "/articles", "{\"title\":\"\xed\xa0\x80\"}", nil, 400, restapi.TypeBadRequest},
+		{"past U+10FFFF", "POST", "/articles", "{\"title\":\"\xf4\x90\x80\x80\"}", nil, 400, restapi.TypeBadRequest},
+		{"lone surrogate escape", "POST", "/articles", `{"title":"\ud800"}`, nil, 400, restapi.TypeBadRequest},
+		{"invalid UTF-8 in a tag", "PUT", "/articles/" + id, "{\"title\":\"a\",\"tags\":[\"\xff\"]}", nil, 400, restapi.TypeBadRequest},
+		// Names are exact and appear once.
+		{"field in another case", "POST", "/articles", `{"TITLE":"x"}`, nil, 400, restapi.TypeBadRequest},
+		{"duplicate field", "POST", "/articles", `{"title":"a","title":"b"}`, nil, 400, restapi.TypeBadRequest},
+		// A query that cannot be read whole is refused, not half-applied.
+		{"semicolon in the query", "GET", "/articles?author=x;y", "", nil, 400, restapi.TypeBadRequest},
+		{"repeated limit", "GET", "/articles?limit=1&limit=2", "", nil, 400, restapi.TypeBadRequest},
+		{"repeated author", "GET", "/articles?author=a&author=b", "", nil, 400, restapi.TypeBadRequest},
+		{"unknown parameter", "GET", "/articles?autor=ada", "", nil, 400, restapi.TypeBadRequest},
+		{"bad percent-encoding", "GET", "/articles?author=%zz", "", nil, 400, restapi.TypeBadRequest},
+		// Conditions are never read as absent.
+		// A blank If-Match is the empty list of RFC 9110, which nothing
+		// matches; a malformed one is refused.
+		{"blank If-Match", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"If-Match", "   "}, 412, restapi.TypePreconditionFailed},
+		{"blank If-Match on a delete", "DELETE", "/articles/" + id, "", []string{"If-Match", " , "}, 412, restapi.TypePreconditionFailed},
+		{"malformed If-Match", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"If-Match", "1"}, 400, restapi.TypeBadRequest},
+		{"unterminated If-Match", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"If-Match", `"1`}, 400, restapi.TypeBadRequest},
+		{"If-Match tags without a comma", "PUT", "/articles/" + id, `{"title":"a"}`, []string{"If-Match", `"1" "2"`}, 400, restapi.TypeBadRequest},
+		{"* in an If-Match list", "DELETE", "/articles/" + id, "", []string{"If-Match", `*, "1"`}, 400, restapi.TypeBadRequest},
+		{"malformed If-None-Match on a read", "GET", "/articles/" + id, "", []string{"If-None-Match", "v1"}, 400, restapi.TypeBadRequest},
+		// One spelling per path, and no redirects.
+		{"empty segment", "DELETE", "/articles//" + id, "", nil, 404, restapi.TypeNoRoute},
+		{"trailing slash", "GET", "/articles/" + id + "/", "", nil, 404, restapi.TypeNoRoute},
+		{"dot-dot segment", "GET", "/articles/x/../" + id, "", nil, 404, restapi.TypeNoRoute},
+		{"encoded dot-dot segment", "DELETE", "/articles/%2e%2e/" + id, "", nil, 404, restapi.TypeNoRoute},
+		{"leading empty segment", "GET", "//articles", "", nil, 404, restapi.TypeNoRoute},
+		{"collection with a slash", "POST", "/articles/", `{"title":"a"}`, nil, 404, restapi.TypeNoRoute},
+		{"leading zero id", "DELETE", "/articles/0" + id, "", nil, 400, restapi.TypeBadRequest},
 	}
 	before := h.state()
 	for _, tt := range tests {

@@ -22,9 +22,12 @@ func (a *API) get(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	tag := etag(art.Version)
-	w.Header().Set("ETag", tag)
-	if noneMatch := req.Header.Get("If-None-Match"); noneMatch != "" && etagListMatches(noneMatch, art.Version) {
+	match, err := noneMatch(req.Request, art.Version)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(art.Version))
+	if match {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
@@ -32,7 +35,7 @@ func (a *API) get(w http.ResponseWriter, req bunrouter.Request) error {
 }
 
 func (a *API) list(w http.ResponseWriter, req bunrouter.Request) error {
-	q, usingOffset, err := parseListQuery(req.URL.Query())
+	q, usingOffset, err := parseListQuery(req.URL.RawQuery)
 	if err != nil {
 		return err
 	}

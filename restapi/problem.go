@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -131,10 +133,36 @@ func writeError(w http.ResponseWriter, r *http.Request, log *zap.Logger, err err
 			zap.String("method", r.Method), zap.String("path", r.URL.Path),
 			zap.String("request_id", httpserver.RequestIDFrom(r.Context())), zap.Error(err))
 	}
-	if p.Status == http.StatusServiceUnavailable {
+	switch p.Status {
+	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")
+	case http.StatusRequestEntityTooLarge:
+		lingerAfter(w, r, p)
+		return
 	}
 	writeProblem(w, p)
+}
+
+// Lingering after a 413: how much more of the body is read and dropped,
+// and for how long at most.
+const (
+	lingerBytes = 64 << 20
+	lingerTime  = 5 * time.Second
+)
+
+// lingerAfter answers p, then reads and drops what remains of the request
+// body, within bounds, before the connection closes — as nginx's lingering
+// close does. A client that sends its whole body before reading (Python's
+// urllib, say) would otherwise meet a connection reset instead of the
+// answer: closing a socket with unread data resets it.
+func lingerAfter(w http.ResponseWriter, r *http.Request, p *Problem) {
+	rc := http.NewResponseController(w)
+	_ = rc.EnableFullDuplex() // read the body after answering
+	w.Header().Set("Connection", "close")
+	writeProblem(w, p)
+	_ = rc.Flush()
+	_ = rc.SetReadDeadline(time.Now().Add(lingerTime))
+	_, _ = io.CopyN(io.Discard, r.Body, lingerBytes)
 }
 
 func writeProblem(w http.ResponseWriter, p *Problem) {

@@ -2,7 +2,6 @@ package restapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,9 +9,13 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/uptrace/bunrouter"
 
 	"github.com/articlekit/articlekit/articles"
@@ -35,8 +38,10 @@ func (a *API) articleID(w http.ResponseWriter, req bunrouter.Request) (int64, er
 	return id, nil
 }
 
+// parsePositiveInt parses canonical decimal: digits only, no sign, no
+// leading zero, so that one number has one spelling (and one URL).
 func parsePositiveInt(s string) (int64, error) {
-	if s == "" || len(s) > 19 || strings.TrimLeft(s, "0123456789") != "" {
+	if s == "" || len(s) > 19 || s[0] == '0' || strings.TrimLeft(s, "0123456789") != "" {
 		return 0, strconv.ErrSyntax
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
@@ -84,50 +89,98 @@ func tooLarge(limit int64) *Problem {
 		fmt.Sprintf("The request body exceeds %d bytes.", limit))
 }
 
-// decodeStrict decodes one JSON object into v, rejecting unknown fields and
-// trailing data. On failure it returns the problem detail to send: it names
-// the problem but never echoes more than a little of the input.
+// decodeStrict decodes one JSON object into v, refusing whatever it would
+// otherwise have to guess about: invalid UTF-8 (raw, overlong, surrogates,
+// or lone surrogate escapes), a member name that is not exactly a field's
+// (another case is unknown), a name given twice, unknown fields, wrong
+// types, trailing data. JSON v2 refuses each of these by design. On
+// failure it returns the problem detail to send: it names the field where
+// it can and never echoes more than a little of the input.
 func decodeStrict(body []byte, v any) (detail string, ok bool) {
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
 		return "The body must be a JSON object.", false
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := json.Unmarshal(body, v, json.RejectUnknownMembers(true)); err != nil {
 		return jsonProblem(err), false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return "The body must hold a single JSON object and nothing after it.", false
 	}
 	return "", true
 }
 
+// jsonProblem describes a JSON v2 decoding error to the client.
 func jsonProblem(err error) string {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		return fmt.Sprintf("Malformed JSON at byte %d.", syntax.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("Field %s: must be %s, not %s.", strconv.Quote(typ.Field), jsonType(typ.Type.Kind().String()), typ.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "Malformed JSON: the body ends too early."
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		return fmt.Sprintf("Unknown field %s.", truncate(field, 40))
+	if serr, ok := errors.AsType[*jsontext.SyntacticError](err); ok {
+		field := fieldName(serr.JSONPointer)
+		msg := serr.Err.Error()
+		switch {
+		case errors.Is(err, jsontext.ErrDuplicateName):
+			return fmt.Sprintf("Field %s appears more than once.", strconv.Quote(truncate(field, 40)))
+		case strings.Contains(msg, "invalid UTF-8"), strings.Contains(msg, "surrogate"):
+			if field == "" {
+				return "The body is not valid UTF-8."
+			}
+			return fmt.Sprintf("Field %s: not valid UTF-8.", strconv.Quote(truncate(field, 40)))
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return "Malformed JSON: the body ends too early."
+		case strings.Contains(msg, "after top-level value"):
+			return "The body must hold a single JSON object and nothing after it."
+		}
+		return fmt.Sprintf("Malformed JSON at byte %d.", serr.ByteOffset)
+	}
+	if serr, ok := errors.AsType[*json.SemanticError](err); ok {
+		field := fieldName(serr.JSONPointer)
+		switch {
+		case errors.Is(err, json.ErrUnknownName):
+			return fmt.Sprintf("Unknown field %s.", strconv.Quote(truncate(field, 40)))
+		case field != "" && serr.GoType != nil:
+			return fmt.Sprintf("Field %s: must be %s, not %s.", strconv.Quote(truncate(field, 40)),
+				goTypeName(serr.GoType.Kind()), jsonKindName(serr.JSONKind))
+		}
+	}
+	return "Malformed JSON."
+}
+
+// fieldName spells a JSON pointer as the API's field errors do: /tags/3 is
+// tags[3].
+func fieldName(ptr jsontext.Pointer) string {
+	var b strings.Builder
+	for token := range ptr.Tokens() {
+		if _, err := strconv.Atoi(token); err == nil && b.Len() > 0 {
+			b.WriteString("[" + token + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(token)
+	}
+	return b.String()
+}
+
+func goTypeName(k reflect.Kind) string {
+	switch k {
+	case reflect.Slice:
+		return "an array of strings"
+	case reflect.String:
+		return "a string"
 	default:
-		return "Malformed JSON."
+		return k.String()
 	}
 }
 
-func jsonType(kind string) string {
-	switch kind {
-	case "slice":
-		return "an array of strings"
-	case "string":
+func jsonKindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
 		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
 	default:
-		return kind
+		return "null"
 	}
 }
 
@@ -138,34 +191,51 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// parseListQuery reads limit, offset, cursor, author and tag. The cursor is
-// the last id of the previous page (keyset pagination); an offset then skips
-// articles after it. usingOffset reports whether the client paginates by
-// offset, which the next-page link then keeps doing.
-func parseListQuery(v url.Values) (q articles.ListQuery, usingOffset bool, err error) {
+// listParameters are the query parameters of GET /articles; each is
+// single-valued.
+var listParameters = []string{"limit", "offset", "cursor", "author", "tag"}
+
+// parseListQuery reads limit, offset, cursor, author and tag from a raw
+// query string. The cursor is the last id of the previous page (keyset
+// pagination); an offset then skips articles after it. usingOffset reports
+// whether the client paginates by offset, which the next-page link then
+// keeps doing. A query it cannot read whole — a malformed pair, a
+// parameter given twice, one it does not know — is refused rather than
+// half-applied: a dropped filter would answer with every article.
+func parseListQuery(rawQuery string) (q articles.ListQuery, usingOffset bool, err error) {
 	bad := func(format string, args ...any) (articles.ListQuery, bool, error) {
 		return articles.ListQuery{}, false, problem(http.StatusBadRequest, TypeBadRequest, fmt.Sprintf(format, args...))
 	}
+	v, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return bad("The query string is malformed: use name=value pairs joined by &, percent-encoded.")
+	}
+	for name, values := range v {
+		if !slices.Contains(listParameters, name) {
+			return bad("Unknown query parameter %s: the parameters are %s.", strconv.Quote(truncate(name, 40)),
+				strings.Join(listParameters, ", "))
+		}
+		if len(values) > 1 {
+			return bad("Query parameter %s: given %d times, at most once.", name, len(values))
+		}
+	}
 	q.Limit = articles.DefaultPageSize
 	if v.Has("limit") {
-		s := v.Get("limit")
-		n, err := strconv.Atoi(s)
+		n, err := strconv.Atoi(v.Get("limit"))
 		if err != nil || n < 1 || n > articles.MaxPageSize {
 			return bad("Query parameter limit: must be an integer from 1 to %d.", articles.MaxPageSize)
 		}
 		q.Limit = n
 	}
 	if v.Has("offset") {
-		s := v.Get("offset")
-		n, err := strconv.Atoi(s)
+		n, err := strconv.Atoi(v.Get("offset"))
 		if err != nil || n < 0 || n > math.MaxInt32 {
 			return bad("Query parameter offset: must be a non-negative integer.")
 		}
 		q.Offset, usingOffset = n, true
 	}
 	if v.Has("cursor") {
-		s := v.Get("cursor")
-		after, err := parsePositiveInt(s)
+		after, err := parsePositiveInt(v.Get("cursor"))
 		if err != nil {
 			return bad("Query parameter cursor: must be the id of the last article of the previous page, as in the Link header.")
 		}
@@ -204,45 +274,105 @@ func nextPageURL(u *url.URL, q articles.ListQuery, page articles.Page, usingOffs
 // etag is the entity tag of an article version.
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
-// etagListMatches reports whether an If-Match/If-None-Match list matches
-// version: "*" or one of its tags (weak or strong, compared weakly).
-func etagListMatches(list string, version int64) bool {
-	want := etag(version)
-	for tag := range strings.SplitSeq(list, ",") {
-		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-		if tag == "*" || tag == want {
-			return true
+// entityTags parses the value of an If-Match or If-None-Match header (its
+// lines joined): "*" or a list of entity tags, each "…" or W/"…", which
+// may hold commas (RFC 9110, 13.1). A blank value is the empty list, which
+// no representation matches — never the absent header, which would make
+// a conditional request unconditional. A malformed value is an error.
+func entityTags(header string, lines []string) (tags []string, any bool, err error) {
+	value := strings.Join(lines, ",")
+	if strings.Trim(value, " \t") == "*" {
+		return nil, true, nil
+	}
+	for rest := value; ; {
+		rest = strings.TrimLeft(rest, " \t,") // lists may have empty elements (RFC 9110, 5.6.1)
+		if rest == "" {
+			return tags, false, nil
+		}
+		tag, after, ok := cutEntityTag(rest)
+		if !ok {
+			return nil, false, problem(http.StatusBadRequest, TypeBadRequest, fmt.Sprintf(
+				`%s: malformed at %s; send "*" or entity tags such as "3".`, header, strconv.Quote(truncate(rest, 40))))
+		}
+		tags = append(tags, tag)
+		if rest = strings.TrimLeft(after, " \t"); rest != "" && rest[0] != ',' {
+			return nil, false, problem(http.StatusBadRequest, TypeBadRequest, fmt.Sprintf(
+				`%s: entity tags are separated by commas; send "*" or entity tags such as "3".`, header))
 		}
 	}
-	return false
+}
+
+// cutEntityTag cuts [W/]"etagc*" (RFC 9110, 8.8.3) from the start of s.
+func cutEntityTag(s string) (tag, rest string, ok bool) {
+	open := 0
+	if strings.HasPrefix(s, "W/") {
+		open = 2
+	}
+	if len(s) <= open || s[open] != '"' {
+		return "", "", false
+	}
+	for i := open + 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return s[:i+1], s[i+1:], true
+		case c < 0x21 || c == 0x7f:
+			return "", "", false
+		}
+	}
+	return "", "", false
+}
+
+// noneMatch reports whether a GET's If-None-Match matches version: "*" or
+// one of its tags (weak or strong, compared weakly). No header: false.
+func noneMatch(r *http.Request, version int64) (bool, error) {
+	lines := r.Header.Values("If-None-Match")
+	if len(lines) == 0 {
+		return false, nil
+	}
+	tags, any, err := entityTags("If-None-Match", lines)
+	if err != nil || any {
+		return any, err
+	}
+	want := etag(version)
+	return slices.ContainsFunc(tags, func(t string) bool { return strings.TrimPrefix(t, "W/") == want }), nil
 }
 
 // precondition reads If-Match and If-None-Match for a write. If-Match takes
-// "*" or one strong entity tag; a tag this API could not have issued, or a
-// weak one, never matches, so it demands the impossible version -1. If-None-Match takes
-// only "*". isConditional reports whether either header was present.
+// "*" or entity tags; only one strong tag this API could have issued can
+// match, so anything else (a weak tag, a list, an empty list, a tag of
+// another server) demands the impossible version -1. If-None-Match takes
+// only "*".
+// isConditional reports whether either header was present.
 func precondition(r *http.Request) (pre articles.Precondition, isConditional bool, err error) {
-	ifMatch, ifNoneMatch := strings.TrimSpace(r.Header.Get("If-Match")), strings.TrimSpace(r.Header.Get("If-None-Match"))
-	if ifMatch == "" && len(r.Header.Values("If-None-Match")) == 0 {
+	ifMatch, ifNoneMatch := r.Header.Values("If-Match"), r.Header.Values("If-None-Match")
+	if len(ifMatch) == 0 && len(ifNoneMatch) == 0 {
 		return pre, false, nil
 	}
-	switch ifMatch {
-	case "":
-	case "*":
-		pre.MustExist = true
-	default:
-		// If-Match compares strongly (RFC 9110): a weak tag never matches.
-		pre.Version = -1
-		if v, err := parsePositiveInt(strings.Trim(ifMatch, `"`)); err == nil && etag(v) == ifMatch {
-			pre.Version = v
+	if len(ifMatch) > 0 {
+		tags, any, err := entityTags("If-Match", ifMatch)
+		switch {
+		case err != nil:
+			return pre, true, err
+		case any:
+			pre.MustExist = true
+		default:
+			// If-Match compares strongly (RFC 9110): a weak tag never
+			// matches, nor does an empty list.
+			pre.Version = -1
+			if len(tags) == 1 {
+				if v, err := parsePositiveInt(strings.Trim(tags[0], `"`)); err == nil && etag(v) == tags[0] {
+					pre.Version = v
+				}
+			}
 		}
 	}
-	switch {
-	case len(r.Header.Values("If-None-Match")) == 0:
-	case ifNoneMatch == "*":
+	if len(ifNoneMatch) > 0 {
+		if _, any, err := entityTags("If-None-Match", ifNoneMatch); err != nil {
+			return pre, true, err
+		} else if !any {
+			return pre, true, problem(http.StatusBadRequest, TypeBadRequest, `If-None-Match on a write supports only "*".`)
+		}
 		pre.MustNotExist = true
-	default:
-		return pre, true, problem(http.StatusBadRequest, TypeBadRequest, `If-None-Match on a write supports only "*".`)
 	}
 	return pre, true, nil
 }

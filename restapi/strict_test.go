@@ -1,0 +1,96 @@
+package restapi_test
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/articlekit/articlekit/restapi"
+)
+
+// A refusal says what is wrong, naming the field where it can, without
+// echoing the input.
+func TestRefusalsNameTheField(t *testing.T) {
+	h := newHarness(t)
+	tests := []struct{ body, detail string }{
+		{"{\"title\":\"a\xffb\"}", `Field "title": not valid UTF-8.`},
+		{"{\"title\":\"ok\",\"tags\":[\"a\",\"\xc0\xaf\"]}", `Field "tags[1]": not valid UTF-8.`},
+		{`{"author":"\udfff"}`, `Field "author": not valid UTF-8.`},
+		{`{"TITLE":"x"}`, `Unknown field "TITLE".`},
+		{`{"title":"a","title":"b"}`, `Field "title" appears more than once.`},
+		{`{"title":5}`, `Field "title": must be a string, not a number.`},
+		{`{"title":"a","tags":[true]}`, `Field "tags[0]": must be a string, not a boolean.`},
+		{`{"title":"a","tags":"x"}`, `Field "tags": must be an array of strings, not a string.`},
+		{`{"title":"a"} {}`, `The body must hold a single JSON object and nothing after it.`},
+		{`{"title":`, `Malformed JSON: the body ends too early.`},
+	}
+	for _, tt := range tests {
+		resp, body := h.do("POST", "/articles", tt.body)
+		if p := problemOf(t, resp, body); resp.StatusCode != http.StatusBadRequest || p.Detail != tt.detail {
+			t.Errorf("POST %q = %d %q, want 400 %q", tt.body, resp.StatusCode, p.Detail, tt.detail)
+		}
+	}
+	for query, detail := range map[string]string{
+		"author=x;y":      "The query string is malformed",
+		"limit=1&limit=2": "Query parameter limit: given 2 times, at most once.",
+		"autor=ada":       `Unknown query parameter "autor"`,
+	} {
+		resp, body := h.do("GET", "/articles?"+query, "")
+		if p := problemOf(t, resp, body); resp.StatusCode != http.StatusBadRequest || !strings.Contains(p.Detail, detail) {
+			t.Errorf("GET ?%s = %d %q, want 400 with %q", query, resp.StatusCode, p.Detail, detail)
+		}
+	}
+}
+
+// Text is stored exactly as sent: what the API accepts comes back byte for
+// byte (valid escapes decoded).
+func TestTextStoredExactly(t *testing.T) {
+	h := newHarness(t)
+	resp, body := h.do("POST", "/articles", `{"title":"caf\u00e9 \ud83d\ude00 ","content":"日本語\n"}`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST = %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(body, `"title":"café 😀 "`) || !strings.Contains(body, `"content":"日本語\n"`) {
+		t.Fatalf("stored %s", body)
+	}
+}
+
+// A client that writes a too-large body whole before it reads gets its 413
+// rather than a reset connection (Python's urllib is such a client).
+func TestTooLargeAnsweredToAClientStillSending(t *testing.T) {
+	h := newHarness(t)
+	for _, chunked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("chunked=%v", chunked), func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+			content := strings.Repeat("a", 4*restapi.DefaultMaxBodyBytes)
+			body := `{"title":"big","content":"` + content + `"}`
+			head := "POST /articles HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+			if chunked {
+				head += "Transfer-Encoding: chunked\r\n\r\n"
+				body = fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+			} else {
+				head += fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body))
+			}
+			if _, err := conn.Write([]byte(head + body)); err != nil {
+				t.Fatalf("writing the whole request: %v (the server stopped reading)", err)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("reading the answer: %v", err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get("Content-Type") != restapi.ProblemContentType {
+				t.Fatalf("answer %d %s, want 413 problem", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+		})
+	}
+}
