@@ -123,6 +123,8 @@ func (a *API) executor(backend Backend) (*handler.Server, error) {
 	})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(a.cfg.MaxTokens)
+	srv.Use(newDocumentLimits(a.cfg))
 	if a.cfg.DisableIntrospection {
 		srv.Use(noIntrospection{})
 	} else {

@@ -25,6 +25,16 @@ type Config struct {
 	// MaxComplexity refuses operations costing more: each field costs 1, and
 	// a list costs its fields times its limit (100 when omitted). Default: 10000.
 	MaxComplexity int `env:"GRAPHQL_MAX_COMPLEXITY"`
+	// MaxTokens refuses documents of more tokens (names, punctuation,
+	// values). Default: 2000.
+	MaxTokens int `env:"GRAPHQL_MAX_TOKENS"`
+	// MaxFields refuses documents of more field selections, counting a
+	// fragment's fields each time it is spread. Default: 500.
+	MaxFields int `env:"GRAPHQL_MAX_FIELDS"`
+	// MaxAliases refuses documents with more aliased fields. Default: 20.
+	MaxAliases int `env:"GRAPHQL_MAX_ALIASES"`
+	// MaxDirectives refuses documents with more directives. Default: 50.
+	MaxDirectives int `env:"GRAPHQL_MAX_DIRECTIVES"`
 	// MaxBodyBytes caps POST bodies and WebSocket messages; larger ones get
 	// 413. Default: 1 MiB.
 	MaxBodyBytes int64 `env:"GRAPHQL_MAX_BODY_BYTES"`
@@ -53,6 +63,10 @@ const (
 	DefaultRESTAPIURL    = "http://localhost:5000"
 	DefaultMaxDepth      = 10
 	DefaultMaxComplexity = 10000
+	DefaultMaxTokens     = 2000
+	DefaultMaxFields     = 500
+	DefaultMaxAliases    = 20
+	DefaultMaxDirectives = 50
 	DefaultMaxBodyBytes  = 1 << 20
 	DefaultTimeout       = 10 * time.Second
 )
@@ -74,6 +88,15 @@ func (c Config) WithDefaults() Config {
 	if c.MaxComplexity == 0 {
 		c.MaxComplexity = DefaultMaxComplexity
 	}
+	for _, n := range []struct {
+		field *int
+		def   int
+	}{{&c.MaxTokens, DefaultMaxTokens}, {&c.MaxFields, DefaultMaxFields}, {&c.MaxAliases, DefaultMaxAliases},
+		{&c.MaxDirectives, DefaultMaxDirectives}} {
+		if *n.field == 0 {
+			*n.field = n.def
+		}
+	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -94,7 +117,8 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("RESTAPIURL %q: want http(s)://host[:port]", c.RESTAPIURL))
 		}
 	}
-	if c.MaxDepth < 0 || c.MaxComplexity < 0 || c.MaxBodyBytes < 0 || c.Timeout < 0 {
+	if c.MaxDepth < 0 || c.MaxComplexity < 0 || c.MaxBodyBytes < 0 || c.Timeout < 0 ||
+		c.MaxTokens < 0 || c.MaxFields < 0 || c.MaxAliases < 0 || c.MaxDirectives < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
 	}
 	if err := errors.Join(errs...); err != nil {

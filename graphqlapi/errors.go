@@ -23,6 +23,9 @@ const (
 	CodeTimeout       = "TIMEOUT"
 	CodeCanceled      = "CANCELED"
 	CodeDepthExceeded = "DEPTH_LIMIT_EXCEEDED"
+	// CodeDocumentLimit refuses a document with more fields, aliases or
+	// directives than the limits allow (Config.MaxFields and friends).
+	CodeDocumentLimit = "DOCUMENT_LIMIT_EXCEEDED"
 	CodeInternal      = "INTERNAL_SERVER_ERROR"
 )
 

@@ -1,0 +1,71 @@
+package graphqlapi_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/articlekit/articlekit/graphqlapi"
+)
+
+// repeat is n copies of s, space-separated.
+func repeat(s string, n int) string { return strings.TrimSpace(strings.Repeat(s+" ", n)) }
+
+// Documents whose parsing or validation would cost far more than their
+// answer — the attack run's repeated fields and aliases among them — are
+// refused before validation.
+func TestDocumentLimits(t *testing.T) {
+	s := backends[0].make(t, graphqlapi.Config{})
+	spreadTen := repeat("...F", 10)
+	tests := []struct {
+		name, query, code string
+	}{
+		{"20000 repeated fields (60 KB)", `{ getArticles(limit: 1) { ` + repeat("id", 20000) + ` } }`, "GRAPHQL_PARSE_FAILED"},
+		{"1000 repeated fields", `{ getArticles(limit: 1) { ` + repeat("id", 1000) + ` } }`, graphqlapi.CodeDocumentLimit},
+		{"4000 aliases", `{ ` + aliases(4000) + ` }`, "GRAPHQL_PARSE_FAILED"},
+		{"100 aliases", `{ ` + aliases(100) + ` }`, graphqlapi.CodeDocumentLimit},
+		{"fragments spread into thousands of fields",
+			`{ getArticles(limit: 1) { ...G } } fragment G on Article { ` + spreadTen + ` } fragment F on Article { ` + repeat("id", 60) + ` }`,
+			graphqlapi.CodeDocumentLimit},
+		{"a fragment cycle", `{ getArticles(limit: 1) { ...A } } fragment A on Article { id ...B } fragment B on Article { ...A }`, graphqlapi.CodeDocumentLimit},
+		{"many directives", `{ getArticles(limit: 1) { id ` + repeat("@include(if: true)", 60) + ` } }`, graphqlapi.CodeDocumentLimit},
+		{"within every limit", `{ getArticles(limit: 1) { ` + repeat("id", 400) + ` } }`, ""},
+		{"the widest fragments allowed", `{ getArticles(limit: 1) { ...G } } fragment G on Article { ` + spreadTen + ` } fragment F on Article { ` + repeat("title", 20) + ` }`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := s.do(tt.query)
+			if tt.code == "" {
+				if len(resp.Errors) != 0 {
+					t.Fatalf("errors %+v", resp.Errors)
+				}
+				return
+			}
+			if err := resp.onlyError(t); err.code() != tt.code {
+				t.Fatalf("error %+v, want %s", err, tt.code)
+			}
+		})
+	}
+}
+
+// GraphiQL's schema query (graphql-js's getIntrospectionQuery) stays within
+// the document limits.
+func TestIntrospectionQueryWithinDocumentLimits(t *testing.T) {
+	query, err := os.ReadFile("testdata/introspection.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := backends[0].make(t, graphqlapi.Config{MaxDepth: 20})
+	if resp := s.do(string(query)); len(resp.Errors) != 0 {
+		t.Fatalf("introspection: %+v", resp.Errors)
+	}
+}
+
+func aliases(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "a%d: getArticle(id: 1) { id } ", i)
+	}
+	return b.String()
+}
