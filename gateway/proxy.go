@@ -1,0 +1,185 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"time"
+
+	"github.com/rs/cors"
+	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/internal/httpserver"
+)
+
+// requestIDKey is httpserver.RequestIDHeader in canonical form.
+var requestIDKey = http.CanonicalHeaderKey(httpserver.RequestIDHeader)
+
+// routeHandler serves one route of t: it authenticates and throttles the
+// caller, transforms the request and proxies it to the route's upstream.
+func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetXForwarded()
+			path, raw := pr.In.URL.Path, pr.In.URL.RawPath
+			if rt.StripPrefix != "" {
+				path = "/" + strings.TrimLeft(strings.TrimPrefix(path, rt.StripPrefix), "/")
+				if raw != "" {
+					raw = "/" + strings.TrimLeft(strings.TrimPrefix(raw, rt.StripPrefix), "/")
+				}
+			}
+			pr.Out.URL.Path = strings.TrimSuffix(rt.AddPrefix, "/") + path
+			if raw != "" {
+				pr.Out.URL.RawPath = strings.TrimSuffix(rt.AddPrefix, "/") + raw
+			}
+			// The upstream logs the gateway's request id: one id end to end.
+			pr.Out.Header[requestIDKey] = []string{httpserver.RequestIDFrom(pr.In.Context())}
+			// The gateway's own credentials stay here, and so does an
+			// Authorization header it did not verify (a token beside an API
+			// key): the upstream sees only what the gateway vouches for.
+			// Anonymous routes pass it on, vouching for nothing.
+			for _, h := range apiKeyHeaders {
+				delete(pr.Out.Header, h)
+			}
+			in, _ := pr.In.Context().Value(infoKey{}).(*info)
+			if in == nil || (in.id.Scheme != AuthJWT && in.id.Scheme != AuthAnonymous) {
+				delete(pr.Out.Header, "Authorization")
+			}
+			// Set on the outgoing request, after the proxy has dropped the
+			// headers the client's Connection header names: a client cannot
+			// strip them.
+			if in != nil {
+				pr.Out.Header["X-Consumer"] = []string{in.id.Consumer}
+			}
+			rt.Request.headers(pr.Out.Header)
+			if rt.Response.body() {
+				// The body must come back whole and readable to be
+				// transformed: the transport asks for gzip itself and
+				// decodes it; no ranges.
+				for _, h := range []string{"Accept-Encoding", "Range", "If-Range"} {
+					delete(pr.Out.Header, h)
+				}
+			}
+		},
+		Transport:  &retrier{g: g, pool: t.pools[rt.Upstream], route: rt},
+		BufferPool: &g.buffers,
+		ModifyResponse: func(resp *http.Response) error {
+			if streaming(resp) {
+				// A stream lasts as long as both ends keep it: the server's
+				// timeouts are for requests.
+				if in, _ := resp.Request.Context().Value(infoKey{}).(*info); in != nil {
+					rc := http.NewResponseController(in.w)
+					_ = rc.SetWriteDeadline(time.Time{})
+					_ = rc.SetReadDeadline(time.Time{})
+				}
+			}
+			delete(resp.Header, requestIDKey) // the gateway answers with its own, which is the same
+			rt.Response.headers(resp.Header)
+			body, n, err := rt.Response.rewriteBody(resp.Header, resp.Body, false)
+			if err != nil {
+				return err
+			}
+			if n >= 0 {
+				resp.Body, resp.ContentLength = body, n
+				resp.Header.Del("ETag") // another representation now
+			}
+			return nil
+		},
+		ErrorHandler: g.proxyError,
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, _ := r.Context().Value(infoKey{}).(*info)
+		if in == nil {
+			in = &info{}
+		}
+		in.route = rt.Name
+		id, err := t.auth.authenticate(r, rt)
+		if err != nil {
+			g.refuse(w, rt, err)
+			return
+		}
+		in.id = id
+		if !g.throttle(w, r, rt, t, id) {
+			return
+		}
+		body, n, err := rt.Request.rewriteBody(r.Header, r.Body, true)
+		if err != nil {
+			status, detail := requestBodyProblem(err)
+			problem(w, status, detail)
+			return
+		}
+		if n >= 0 {
+			r.Body, r.ContentLength = body, n
+		}
+		proxy.ServeHTTP(w, r)
+	})
+	if rt.CORS == nil {
+		return handler
+	}
+	c := rt.CORS
+	return cors.New(cors.Options{AllowedOrigins: c.AllowedOrigins, AllowedMethods: c.AllowedMethods,
+		AllowedHeaders: c.AllowedHeaders, ExposedHeaders: c.ExposedHeaders, AllowCredentials: c.AllowCredentials,
+		MaxAge: c.MaxAge}).Handler(handler)
+}
+
+// requestBodyProblem answers a request body the route could not transform.
+func requestBodyProblem(err error) (status int, detail string) {
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		return http.StatusRequestEntityTooLarge, "the body is too large to transform"
+	case errors.Is(err, errBodyEncoded):
+		return http.StatusUnsupportedMediaType, "this route transforms bodies: send it without Content-Encoding"
+	case errors.Is(err, errBodyType):
+		return http.StatusUnsupportedMediaType, "this route takes JSON bodies"
+	case errors.Is(err, errBodyNotJSON):
+		return http.StatusBadRequest, "the body is not valid JSON"
+	}
+	return http.StatusBadRequest, "the body could not be read"
+}
+
+func (g *Gateway) refuse(w http.ResponseWriter, rt *Route, err error) {
+	reason, status := "unauthenticated", http.StatusUnauthorized
+	if errors.Is(err, ErrForbidden) {
+		reason, status = "forbidden", http.StatusForbidden
+	}
+	if g.metrics != nil {
+		g.metrics.authFails.WithLabelValues(rt.Name, reason).Inc()
+	}
+	if status == http.StatusUnauthorized {
+		var challenges []string
+		for _, a := range rt.Auth {
+			switch a {
+			case AuthJWT:
+				challenges = append(challenges, `Bearer realm="articlekit"`)
+			case AuthBasic:
+				challenges = append(challenges, `Basic realm="articlekit"`)
+			case AuthAPIKey:
+				challenges = append(challenges, `ApiKey realm="articlekit", header="apikey"`)
+			}
+		}
+		w.Header().Set("WWW-Authenticate", strings.Join(challenges, ", "))
+	}
+	problem(w, status, err.Error())
+}
+
+// Upstream failures.
+var (
+	errNoTarget = errors.New("no upstream target is available")
+	errUpstream = errors.New("upstream failed")
+)
+
+func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		w.WriteHeader(499) // the client left; nobody reads this
+	case errors.Is(err, errNoTarget):
+		problem(w, http.StatusServiceUnavailable, "no upstream is available")
+	case errors.Is(err, context.DeadlineExceeded):
+		problem(w, http.StatusGatewayTimeout, "the upstream did not answer in time")
+	default:
+		g.log.Warn("upstream failed", zap.Error(err), zap.String("request_id", httpserver.RequestIDFrom(r.Context())))
+		problem(w, http.StatusBadGateway, "the upstream failed")
+	}
+}
