@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,9 +30,7 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 		in := &info{w: rec}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, in)))
 		status, consumer := rec.statusCode(), consumerLabel(in.id)
-		if g.metrics != nil && in.route != "" {
-			g.metrics.requests.WithLabelValues(in.route, consumer, strconv.Itoa(status)).Inc()
-		}
+		g.metrics.request(in.route, consumer, status)
 		if ce := g.log.Check(zap.InfoLevel, "request"); ce != nil {
 			ce.Write(zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Int("status", status),
 				zap.String("route", in.route), zap.String("consumer", consumer), zap.Int64("bytes", rec.written),

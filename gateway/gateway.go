@@ -160,7 +160,7 @@ func (g *Gateway) build(cfg Config) (t *table, err error) {
 			t.pools[name].failover = t.pools[u.Failover]
 		}
 		for _, tg := range t.pools[name].targets {
-			g.onHealthGauge(name, tg.url.String(), tg.up())
+			g.metrics.upstreamUp(name, tg.url.String(), tg.up())
 		}
 		client := &http.Client{Transport: g.transport}
 		go t.pools[name].check(ctx, u.Health, client)
@@ -230,18 +230,8 @@ func hasDotSegment(path string) bool {
 	return false
 }
 
+// onHealth logs a target's change of availability and records it.
 func (g *Gateway) onHealth(pool, target string, up bool) {
 	g.log.Info("upstream target changed", zap.String("upstream", pool), zap.String("target", target), zap.Bool("up", up))
-	g.onHealthGauge(pool, target, up)
-}
-
-func (g *Gateway) onHealthGauge(pool, target string, up bool) {
-	if g.metrics == nil {
-		return
-	}
-	v := 0.0
-	if up {
-		v = 1
-	}
-	g.metrics.up.WithLabelValues(pool, target).Set(v)
+	g.metrics.upstreamUp(pool, target, up)
 }

@@ -144,9 +144,7 @@ func (g *Gateway) refuse(w http.ResponseWriter, rt *Route, err error) {
 	if errors.Is(err, ErrForbidden) {
 		reason, status = "forbidden", http.StatusForbidden
 	}
-	if g.metrics != nil {
-		g.metrics.authFails.WithLabelValues(rt.Name, reason).Inc()
-	}
+	g.metrics.authFailure(rt.Name, reason)
 	if status == http.StatusUnauthorized {
 		var challenges []string
 		for _, a := range rt.Auth {

@@ -100,9 +100,7 @@ func (rt *retrier) try(req *http.Request, t *target) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := rt.g.transport.RoundTrip(out)
-	if rt.g.metrics != nil {
-		rt.g.metrics.upstream.WithLabelValues(t.pool.name).Observe(time.Since(start).Seconds())
-	}
+	rt.g.metrics.observeUpstream(t.pool.name, time.Since(start))
 	if err != nil {
 		timedOut := errors.Is(context.Cause(a.ctx), context.DeadlineExceeded)
 		a.end()

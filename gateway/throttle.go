@@ -45,9 +45,7 @@ func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, rt *Route, t 
 		if !d.allowed {
 			rateLimitHeaders(w.Header(), d)
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, seconds(d.retryAfter))))
-			if g.metrics != nil {
-				g.metrics.throttled.WithLabelValues(rt.Name, c.name).Inc()
-			}
+			g.metrics.throttled(rt.Name, c.name)
 			problem(w, http.StatusTooManyRequests, "rate limit reached ("+c.name+")")
 			return false
 		}
