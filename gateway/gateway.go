@@ -87,12 +87,15 @@ func New(cfg Config, opts ...Option) (*Gateway, error) {
 	g.handler = httpserver.Chain(http.HandlerFunc(g.serve),
 		httpserver.RequestID,
 		g.accessLog,
-		httpserver.Recover(g.log, func(w http.ResponseWriter, _ *http.Request) {
-			problem(w, http.StatusInternalServerError, "")
+		httpserver.Recover(g.log, func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, r, g.log, errPanicked)
 		}),
 	)
 	return g, nil
 }
+
+// errPanicked answers a panic, which Recover has logged.
+var errPanicked = errors.New("a handler panicked")
 
 // ServeHTTP serves one request with the current configuration.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
@@ -201,15 +204,22 @@ func handle(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 	return nil
 }
 
+// Why serve routes a request nowhere.
+var (
+	errDotSegment = errors.New("the path has . or .. segments")
+	errNoRoute    = errors.New("no route matches this request")
+)
+
+// serve routes r with the configuration in force.
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	if hasDotSegment(r.URL.Path) {
-		problem(w, http.StatusBadRequest, "the path has . or .. segments")
+		writeError(w, r, g.log, errDotSegment)
 		return
 	}
 	t := g.table.Load()
 	h, pattern := t.mux.Handler(r)
 	if pattern == "" {
-		problem(w, http.StatusNotFound, "no route matches this request")
+		writeError(w, r, g.log, errNoRoute)
 		return
 	}
 	h.ServeHTTP(w, r)

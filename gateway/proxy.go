@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httputil"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rs/cors"
-	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/internal/httpserver"
 )
@@ -90,28 +88,9 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 		ErrorHandler: g.proxyError,
 	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		in, _ := r.Context().Value(infoKey{}).(*info)
-		if in == nil {
-			in = &info{}
-		}
-		in.route = rt.Name
-		id, err := t.auth.authenticate(r, rt)
-		if err != nil {
-			g.refuse(w, rt, err)
+		if err := g.admit(w.Header(), r, t, rt); err != nil {
+			writeError(w, r, g.log, err)
 			return
-		}
-		in.id = id
-		if !g.throttle(w, r, rt, t, id) {
-			return
-		}
-		body, n, err := rt.Request.rewriteBody(r.Header, r.Body, true)
-		if err != nil {
-			status, detail := requestBodyProblem(err)
-			problem(w, status, detail)
-			return
-		}
-		if n >= 0 {
-			r.Body, r.ContentLength = body, n
 		}
 		proxy.ServeHTTP(w, r)
 	})
@@ -124,42 +103,36 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 		MaxAge: c.MaxAge}).Handler(handler)
 }
 
-// requestBodyProblem answers a request body the route could not transform.
-func requestBodyProblem(err error) (status int, detail string) {
-	switch {
-	case errors.Is(err, errBodyTooLarge):
-		return http.StatusRequestEntityTooLarge, "the body is too large to transform"
-	case errors.Is(err, errBodyEncoded):
-		return http.StatusUnsupportedMediaType, "this route transforms bodies: send it without Content-Encoding"
-	case errors.Is(err, errBodyType):
-		return http.StatusUnsupportedMediaType, "this route takes JSON bodies"
-	case errors.Is(err, errBodyNotJSON):
-		return http.StatusBadRequest, "the body is not valid JSON"
+// admit readies r for the route's upstream: the caller authenticated and
+// within its limits (the RateLimit headers set on h), the body
+// transformed. An error refuses the request.
+func (g *Gateway) admit(h http.Header, r *http.Request, t *table, rt *Route) error {
+	in, _ := r.Context().Value(infoKey{}).(*info)
+	if in == nil {
+		in = &info{}
 	}
-	return http.StatusBadRequest, "the body could not be read"
-}
-
-func (g *Gateway) refuse(w http.ResponseWriter, rt *Route, err error) {
-	reason, status := "unauthenticated", http.StatusUnauthorized
-	if errors.Is(err, ErrForbidden) {
-		reason, status = "forbidden", http.StatusForbidden
-	}
-	g.metrics.authFailure(rt.Name, reason)
-	if status == http.StatusUnauthorized {
-		var challenges []string
-		for _, a := range rt.Auth {
-			switch a {
-			case AuthJWT:
-				challenges = append(challenges, `Bearer realm="articlekit"`)
-			case AuthBasic:
-				challenges = append(challenges, `Basic realm="articlekit"`)
-			case AuthAPIKey:
-				challenges = append(challenges, `ApiKey realm="articlekit", header="apikey"`)
-			}
+	in.route = rt.Name
+	id, err := t.auth.authenticate(r, rt)
+	if err != nil {
+		reason := "unauthenticated"
+		if errors.Is(err, ErrForbidden) {
+			reason = "forbidden"
 		}
-		w.Header().Set("WWW-Authenticate", strings.Join(challenges, ", "))
+		g.metrics.authFailure(rt.Name, reason)
+		return &authError{err: err, challenge: challenge(rt.Auth)}
 	}
-	problem(w, status, err.Error())
+	in.id = id
+	if err := g.throttle(h, r, rt, t, id); err != nil {
+		return err
+	}
+	body, n, err := rt.Request.rewriteBody(r.Header, r.Body, true)
+	if err != nil {
+		return &bodyError{err}
+	}
+	if n >= 0 {
+		r.Body, r.ContentLength = body, n
+	}
+	return nil
 }
 
 // Upstream failures.
@@ -168,16 +141,8 @@ var (
 	errUpstream = errors.New("upstream failed")
 )
 
+// proxyError is the proxy's ErrorHandler: the exchange with the upstream
+// failed before the client had an answer.
 func (g *Gateway) proxyError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		w.WriteHeader(499) // the client left; nobody reads this
-	case errors.Is(err, errNoTarget):
-		problem(w, http.StatusServiceUnavailable, "no upstream is available")
-	case errors.Is(err, context.DeadlineExceeded):
-		problem(w, http.StatusGatewayTimeout, "the upstream did not answer in time")
-	default:
-		g.log.Warn("upstream failed", zap.Error(err), zap.String("request_id", httpserver.RequestIDFrom(r.Context())))
-		problem(w, http.StatusBadGateway, "the upstream failed")
-	}
+	writeError(w, r, g.log, &upstreamError{err: err, clientGone: r.Context().Err() != nil})
 }

@@ -9,9 +9,10 @@ import (
 	"go.uber.org/zap"
 )
 
-// throttle applies the consumer's tier and the route's limit, answering 429
-// when either is reached; it reports whether the request may go on.
-func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, rt *Route, t *table, id Identity) bool {
+// throttle applies the consumer's tier and the route's limit, setting the
+// RateLimit headers on h; a *limitError refuses a request that reaches
+// either.
+func (g *Gateway) throttle(h http.Header, r *http.Request, rt *Route, t *table, id Identity) error {
 	checks := []struct {
 		name, key string
 		limit     Limit
@@ -43,17 +44,15 @@ func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, rt *Route, t 
 			shown = &d
 		}
 		if !d.allowed {
-			rateLimitHeaders(w.Header(), d)
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, seconds(d.retryAfter))))
+			rateLimitHeaders(h, d)
 			g.metrics.throttled(rt.Name, c.name)
-			problem(w, http.StatusTooManyRequests, "rate limit reached ("+c.name+")")
-			return false
+			return &limitError{limit: c.name, retryAfter: d.retryAfter}
 		}
 	}
 	if shown != nil {
-		rateLimitHeaders(w.Header(), *shown)
+		rateLimitHeaders(h, *shown)
 	}
-	return true
+	return nil
 }
 
 func rateLimitHeaders(h http.Header, d decision) {
