@@ -21,6 +21,13 @@ type info struct {
 
 type infoKey struct{}
 
+// infoOf is the info of the request ctx belongs to; nil outside the access
+// log.
+func infoOf(ctx context.Context) *info {
+	in, _ := ctx.Value(infoKey{}).(*info)
+	return in
+}
+
 // accessLog logs a line per request and counts it in the metrics, with
 // the route and consumer the request learnt on its way.
 func (g *Gateway) accessLog(next http.Handler) http.Handler {
