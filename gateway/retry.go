@@ -72,6 +72,15 @@ func (rt *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, last
 }
 
+// idempotent methods may be retried.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
 // discard drains (a little of) a response that will not be used, so that
 // its connection can serve again, and ends its attempt.
 func discard(resp *http.Response) {
