@@ -8,7 +8,7 @@
 //
 //	cfg, err := gateway.ParseConfig(file)  // or build a gateway.Config
 //	g, err := gateway.New(cfg, gateway.WithLogger(log), gateway.WithMetrics(m))
-//	servers, err := gateway.NewServers(g, gateway.NewAdmin(g), log)
+//	servers, err := gateway.NewServers(g, gateway.NewAdmin(g)) // logging with g's logger
 //	err = servers.Start()
 //
 // g is an http.Handler; g.Reload(cfg) swaps the configuration without

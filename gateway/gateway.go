@@ -34,8 +34,15 @@ type Gateway struct {
 // Option tunes a Gateway.
 type Option func(*Gateway)
 
-// WithLogger logs requests (with the consumer) and upstream health.
-func WithLogger(log *zap.Logger) Option { return func(g *Gateway) { g.log = log } }
+// WithLogger logs requests (with the consumer), upstream health and the
+// listeners NewServers prepares to log. Default: no logging.
+func WithLogger(log *zap.Logger) Option {
+	return func(g *Gateway) {
+		if log != nil {
+			g.log = log
+		}
+	}
+}
 
 // WithMetrics records the gateway's metrics.
 func WithMetrics(m *Metrics) Option { return func(g *Gateway) { g.metrics = m } }
