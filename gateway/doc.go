@@ -12,5 +12,7 @@
 //	err = servers.Start()
 //
 // g is an http.Handler; g.Reload(cfg) swaps the configuration without
-// dropping requests in flight, as the admin API does.
+// dropping requests in flight, as the admin API does. What it refuses, and
+// what fails upstream, is answered with an RFC 9457 problem document whose
+// type is one of the Type constants, in the REST API's namespace.
 package gateway
