@@ -32,15 +32,23 @@ type Admin struct {
 	passwords passwords
 }
 
+// What the admin API has not.
+var (
+	errNoAdminEndpoint = errors.New("no such admin endpoint")
+	errNoItem          = errors.New("no such item")
+)
+
 // NewAdmin returns the admin API of g.
 func NewAdmin(g *Gateway) *Admin {
 	a := &Admin{g: g, mux: http.NewServeMux()}
-	a.mux.HandleFunc("GET /config", func(w http.ResponseWriter, _ *http.Request) { writeYAML(w, redacted(g.Config())) })
-	a.mux.HandleFunc("PUT /config", a.putConfig)
-	a.mux.HandleFunc("GET /routes", func(w http.ResponseWriter, _ *http.Request) { writeYAML(w, g.Config().Routes) })
-	a.mux.HandleFunc("GET /consumers", func(w http.ResponseWriter, _ *http.Request) { writeYAML(w, redacted(g.Config()).Consumers) })
-	a.mux.HandleFunc("GET /tiers", func(w http.ResponseWriter, _ *http.Request) { writeYAML(w, g.Config().Tiers) })
-	a.mux.HandleFunc("PUT /routes/{name}", changeOne(a, func(c *Config, name string, r Route) {
+	a.handle("GET /config", func(w http.ResponseWriter, _ *http.Request) error { return writeYAML(w, redacted(g.Config())) })
+	a.handle("PUT /config", a.putConfig)
+	a.handle("GET /routes", func(w http.ResponseWriter, _ *http.Request) error { return writeYAML(w, g.Config().Routes) })
+	a.handle("GET /consumers", func(w http.ResponseWriter, _ *http.Request) error {
+		return writeYAML(w, redacted(g.Config()).Consumers)
+	})
+	a.handle("GET /tiers", func(w http.ResponseWriter, _ *http.Request) error { return writeYAML(w, g.Config().Tiers) })
+	a.handle("PUT /routes/{name}", changeOne(a, func(c *Config, name string, r Route) {
 		r.Name = name
 		if i := slices.IndexFunc(c.Routes, func(x Route) bool { return x.Name == name }); i >= 0 {
 			c.Routes[i] = r
@@ -48,12 +56,12 @@ func NewAdmin(g *Gateway) *Admin {
 			c.Routes = append(c.Routes, r)
 		}
 	}))
-	a.mux.HandleFunc("DELETE /routes/{name}", a.remove(func(c *Config, name string) bool {
+	a.handle("DELETE /routes/{name}", a.remove(func(c *Config, name string) bool {
 		n := len(c.Routes)
 		c.Routes = slices.DeleteFunc(c.Routes, func(x Route) bool { return x.Name == name })
 		return len(c.Routes) != n
 	}))
-	a.mux.HandleFunc("PUT /consumers/{name}", changeOne(a, func(c *Config, name string, cons Consumer) {
+	a.handle("PUT /consumers/{name}", changeOne(a, func(c *Config, name string, cons Consumer) {
 		cons.Name = name
 		if i := slices.IndexFunc(c.Consumers, func(x Consumer) bool { return x.Name == name }); i >= 0 {
 			c.Consumers[i] = cons
@@ -61,24 +69,32 @@ func NewAdmin(g *Gateway) *Admin {
 			c.Consumers = append(c.Consumers, cons)
 		}
 	}))
-	a.mux.HandleFunc("DELETE /consumers/{name}", a.remove(func(c *Config, name string) bool {
+	a.handle("DELETE /consumers/{name}", a.remove(func(c *Config, name string) bool {
 		n := len(c.Consumers)
 		c.Consumers = slices.DeleteFunc(c.Consumers, func(x Consumer) bool { return x.Name == name })
 		return len(c.Consumers) != n
 	}))
-	a.mux.HandleFunc("PUT /tiers/{name}", changeOne(a, func(c *Config, name string, l Limit) { c.Tiers[name] = l }))
+	a.handle("PUT /tiers/{name}", changeOne(a, func(c *Config, name string, l Limit) { c.Tiers[name] = l }))
 	return a
+}
+
+// handle serves pattern with h, whose error is answered as a problem.
+func (a *Admin) handle(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, a.g.log, err)
+		}
+	})
 }
 
 // ServeHTTP checks the caller is an admin, then serves the request.
 func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !a.admin(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="articlekit-admin"`)
-		problem(w, http.StatusUnauthorized, "admin credentials needed")
+		writeError(w, r, a.g.log, &authError{err: ErrUnauthenticated, challenge: `Basic realm="articlekit-admin"`})
 		return
 	}
 	if _, pattern := a.mux.Handler(r); pattern == "" {
-		problem(w, http.StatusNotFound, "no such admin endpoint")
+		writeError(w, r, a.g.log, errNoAdminEndpoint)
 		return
 	}
 	a.mux.ServeHTTP(w, r) // it sets the path values the handlers read
@@ -103,73 +119,72 @@ func (a *Admin) admin(r *http.Request) bool {
 // maxAdminBody bounds what a change may send.
 const maxAdminBody = 1 << 20
 
+// readYAML decodes r's body into v; an *inputError says why it does not.
 func readYAML(r *http.Request, v any) error {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
 	if err != nil {
-		return err
+		return &inputError{err}
 	}
 	if len(data) > maxAdminBody {
-		return errors.New("body larger than 1 MiB")
+		return &inputError{errors.New("body larger than 1 MiB")}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	return dec.Decode(v)
+	if err := dec.Decode(v); err != nil {
+		return &inputError{err}
+	}
+	return nil
 }
 
-func (a *Admin) putConfig(w http.ResponseWriter, r *http.Request) {
+func (a *Admin) putConfig(w http.ResponseWriter, r *http.Request) error {
 	var cfg Config
 	if err := readYAML(r, &cfg); err != nil {
-		problem(w, http.StatusBadRequest, err.Error())
-		return
+		return err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.apply(w, cfg)
+	return a.apply(w, cfg)
 }
 
 // changeOne serves PUT /…/{name}: it decodes one item and applies change
 // to a copy of the configuration.
-func changeOne[T any](a *Admin, change func(c *Config, name string, item T)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func changeOne[T any](a *Admin, change func(c *Config, name string, item T)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		var item T
 		if err := readYAML(r, &item); err != nil {
-			problem(w, http.StatusBadRequest, err.Error())
-			return
+			return err
 		}
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		cfg := a.g.Config()
 		change(&cfg, r.PathValue("name"), item)
-		a.apply(w, cfg)
+		return a.apply(w, cfg)
 	}
 }
 
-func (a *Admin) remove(del func(c *Config, name string) bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (a *Admin) remove(del func(c *Config, name string) bool) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		cfg := a.g.Config()
 		if !del(&cfg, r.PathValue("name")) {
-			problem(w, http.StatusNotFound, "no such item")
-			return
+			return errNoItem
 		}
-		a.apply(w, cfg)
+		return a.apply(w, cfg)
 	}
 }
 
-// apply reloads cfg: 200 with the new configuration, or 422 with every
-// mistake, changing nothing. Secrets sent back as GET showed them (masked)
-// keep their values.
-func (a *Admin) apply(w http.ResponseWriter, cfg Config) {
+// apply reloads cfg and answers with the new configuration; a
+// *configError holds every mistake, nothing changed. Secrets sent back as
+// GET showed them (masked) keep their values.
+func (a *Admin) apply(w http.ResponseWriter, cfg Config) error {
 	if err := restoreSecrets(&cfg, a.g.Config()); err != nil {
-		problem(w, http.StatusUnprocessableEntity, err.Error())
-		return
+		return &configError{err}
 	}
 	if err := a.g.Reload(cfg); err != nil {
-		problem(w, http.StatusUnprocessableEntity, strings.TrimPrefix(err.Error(), "gateway: "))
-		return
+		return &configError{err}
 	}
-	writeYAML(w, redacted(a.g.Config()))
+	return writeYAML(w, redacted(a.g.Config()))
 }
 
 const mask = "********"
@@ -261,12 +276,12 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
-func writeYAML(w http.ResponseWriter, v any) {
+func writeYAML(w http.ResponseWriter, v any) error {
 	data, err := yaml.Marshal(v)
 	if err != nil {
-		problem(w, http.StatusInternalServerError, "")
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/yaml")
 	_, _ = w.Write(data)
+	return nil
 }

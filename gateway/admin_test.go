@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/articlekit/articlekit/gateway"
 )
 
@@ -21,7 +19,7 @@ func TestAdmin(t *testing.T) {
 		c.Listen = gateway.Listen{HTTP: "127.0.0.1:0", HTTPS: "127.0.0.1:0", Admin: "127.0.0.1:0"}
 		c.Redis = "redis://:redis-secret-pw@127.0.0.1:1/0" // unreachable: limits fall back to local ones
 	})
-	servers, err := gateway.NewServers(h.gw, gateway.NewAdmin(h.gw), zap.NewNop())
+	servers, err := gateway.NewServers(h.gw, gateway.NewAdmin(h.gw))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -306,6 +306,23 @@ func (a *authenticator) bearer(r *http.Request) (Identity, bool, error) {
 	return id, true, nil
 }
 
+// challenge is the WWW-Authenticate value of a 401 on a route accepting
+// schemes.
+func challenge(schemes []string) string {
+	var challenges []string
+	for _, s := range schemes {
+		switch s {
+		case AuthJWT:
+			challenges = append(challenges, `Bearer realm="articlekit"`)
+		case AuthBasic:
+			challenges = append(challenges, `Basic realm="articlekit"`)
+		case AuthAPIKey:
+			challenges = append(challenges, `ApiKey realm="articlekit", header="apikey"`)
+		}
+	}
+	return strings.Join(challenges, ", ")
+}
+
 // scopes reads the scope (space-separated) or scp (list or string) claim.
 func scopes(c jwt.MapClaims) []string {
 	switch v := c["scope"].(type) {

@@ -8,9 +8,11 @@
 //
 //	cfg, err := gateway.ParseConfig(file)  // or build a gateway.Config
 //	g, err := gateway.New(cfg, gateway.WithLogger(log), gateway.WithMetrics(m))
-//	servers, err := gateway.NewServers(g, gateway.NewAdmin(g), log)
+//	servers, err := gateway.NewServers(g, gateway.NewAdmin(g)) // logging with g's logger
 //	err = servers.Start()
 //
 // g is an http.Handler; g.Reload(cfg) swaps the configuration without
-// dropping requests in flight, as the admin API does.
+// dropping requests in flight, as the admin API does. What it refuses, and
+// what fails upstream, is answered with an RFC 9457 problem document whose
+// type is one of the Type constants, in the REST API's namespace.
 package gateway

@@ -273,6 +273,103 @@ func TestAuthentication(t *testing.T) {
 	})
 }
 
+// problemDoc is what a client reads of a problem.
+type problemDoc struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+}
+
+// send sends req and reads the problem it is answered with.
+func send(t *testing.T, req *http.Request) (*http.Response, problemDoc) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var p problemDoc
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+		t.Fatalf("%s %s: %d, not a problem: %v", req.Method, req.URL, resp.StatusCode, err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" || p.Status != resp.StatusCode || p.Title == "" {
+		t.Errorf("%s %s: %d %s %+v", req.Method, req.URL, resp.StatusCode, ct, p)
+	}
+	return resp, p
+}
+
+// The gateway's refusals and failures are problems of stable types, with
+// the headers that go with them.
+func TestRefusalsAreProblems(t *testing.T) {
+	h := newHarness(t, func(c *gateway.Config) {
+		c.Admins = []gateway.User{{Name: "root", PasswordHash: hash(t, "admin-pass")}}
+		c.Upstreams["down"] = gateway.Upstream{Targets: []gateway.Target{{URL: "http://127.0.0.1:1"}},
+			Suspension: gateway.Suspension{Failures: 1, Initial: time.Minute}}
+		c.Routes = append(c.Routes,
+			gateway.Route{Name: "limited", Path: "/limited", Upstream: "articles", Auth: []string{"anonymous"},
+				Limit: gateway.Limit{Requests: 1, Per: time.Hour}},
+			gateway.Route{Name: "down", Path: "/down", Upstream: "down", Auth: []string{"anonymous"}})
+	})
+	admin := httptest.NewServer(gateway.NewAdmin(h.gw))
+	defer admin.Close()
+	request := func(method, url, body string, headers ...string) *http.Request {
+		req, err := http.NewRequest(method, url, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		return req
+	}
+	readOnly := "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"scope": "articles:read"})
+	if resp, _ := h.do("GET", "/limited"); resp.StatusCode != 200 {
+		t.Fatalf("the limited route's first request: %d", resp.StatusCode)
+	}
+	if resp, _ := h.do("GET", "/down"); resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("the down route's first request: %d", resp.StatusCode)
+	}
+	adminAuth := func(r *http.Request) *http.Request { r.SetBasicAuth("root", "admin-pass"); return r }
+
+	for _, tt := range []struct {
+		name   string
+		req    *http.Request
+		status int
+		typ    string
+		header string // a header the answer carries, name: value
+	}{
+		{"no credentials", request("GET", h.srv.URL+"/articles/1", ""), 401, gateway.TypeUnauthenticated,
+			`WWW-Authenticate: ApiKey realm="articlekit", header="apikey", Bearer realm="articlekit", Basic realm="articlekit"`},
+		{"a bad key", request("GET", h.srv.URL+"/articles/1", "", "apikey", "not-a-key-0123456789"), 401, gateway.TypeUnauthenticated, ""},
+		{"a missing scope", request("POST", h.srv.URL+"/articles/", "", "Authorization", readOnly), 403, gateway.TypeForbidden, ""},
+		{"no route", request("GET", h.srv.URL+"/nowhere", ""), 404, gateway.TypeNoRoute, ""},
+		{"a dot segment", request("GET", h.srv.URL+"/articles/%2e%2e/admin", "", "apikey", goldKey), 400, gateway.TypeBadRequest, ""},
+		{"over the limit", request("GET", h.srv.URL+"/limited", ""), 429, gateway.TypeRateLimited, "Ratelimit-Remaining: 0"},
+		{"no live target", request("GET", h.srv.URL+"/down", ""), 503, gateway.TypeUpstreamUnavailable, ""},
+		{"admin without credentials", request("GET", admin.URL+"/config", ""), 401, gateway.TypeUnauthenticated,
+			`WWW-Authenticate: Basic realm="articlekit-admin"`},
+		{"no admin endpoint", adminAuth(request("GET", admin.URL+"/nowhere", "")), 404, gateway.TypeNoRoute, ""},
+		{"no such item", adminAuth(request("DELETE", admin.URL+"/routes/none", "")), 404, gateway.TypeNotFound, ""},
+		{"an undecodable change", adminAuth(request("PUT", admin.URL+"/routes/x", "{colour: red}")), 400, gateway.TypeBadRequest, ""},
+		{"a wrong change", adminAuth(request("PUT", admin.URL+"/routes/x", "{path: /x, upstream: nowhere, auth: [anonymous]}")), 422,
+			gateway.TypeValidation, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, p := send(t, tt.req)
+			if resp.StatusCode != tt.status || p.Type != tt.typ {
+				t.Errorf("%d %+v, want %d %s", resp.StatusCode, p, tt.status, tt.typ)
+			}
+			if name, value, ok := strings.Cut(tt.header, ": "); ok && resp.Header.Get(name) != value {
+				t.Errorf("%s: %q, want %q", name, resp.Header.Get(name), value)
+			}
+			if tt.status == 429 && resp.Header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		})
+	}
+}
+
 func TestRoutingAndRewriting(t *testing.T) {
 	h := newHarness(t)
 	tests := []struct {

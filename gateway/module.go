@@ -39,8 +39,8 @@ func newModuleGateway(lc fx.Lifecycle, p Params) (*Gateway, error) {
 	return g, nil
 }
 
-func newModuleServers(lc fx.Lifecycle, g *Gateway, log *zap.Logger) (*Servers, error) {
-	s, err := NewServers(g, NewAdmin(g), log.Named("gateway"))
+func newModuleServers(lc fx.Lifecycle, g *Gateway) (*Servers, error) {
+	s, err := NewServers(g, NewAdmin(g))
 	if err != nil {
 		return nil, err
 	}

@@ -1,20 +1,246 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/articlekit/articlekit/internal/httpserver"
 )
 
-// problem answers with an RFC 9457 problem document; detail never carries
-// internals.
-func problem(w http.ResponseWriter, status int, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(struct {
-		Type   string `json:"type"`
-		Title  string `json:"title"`
-		Status int    `json:"status"`
-		Detail string `json:"detail,omitempty"`
-	}{"about:blank", http.StatusText(status), status, detail})
+// Problem types: the type of every problem document (RFC 9457) the gateway
+// and its admin API answer with. They are stable URNs in the REST API's
+// namespace, with its names where the meaning is the same; clients branch
+// on them, not on title or detail. Each has one status and one title; the
+// README lists them.
+const (
+	// TypeBadRequest (400): a path with . or .. segments, plain or
+	// encoded; a body a route transforms that is not valid JSON or cannot
+	// be read; an admin change that does not decode.
+	TypeBadRequest = "urn:articlekit:problem:bad-request"
+	// TypeUnauthenticated (401): credentials missing or invalid, for a
+	// route or the admin API; the answer carries WWW-Authenticate.
+	TypeUnauthenticated = "urn:articlekit:problem:unauthenticated"
+	// TypeForbidden (403): a token without a scope the route requires.
+	TypeForbidden = "urn:articlekit:problem:forbidden"
+	// TypeNoRoute (404): no route, or no admin endpoint, matches the
+	// request.
+	TypeNoRoute = "urn:articlekit:problem:no-route"
+	// TypeNotFound (404): the admin API has no route or consumer of that
+	// name to delete.
+	TypeNotFound = "urn:articlekit:problem:not-found"
+	// TypePayloadTooLarge (413): a body over the 10 MiB a route
+	// transforms.
+	TypePayloadTooLarge = "urn:articlekit:problem:payload-too-large"
+	// TypeUnsupportedMediaType (415): a body a route transforms that is
+	// compressed or not JSON.
+	TypeUnsupportedMediaType = "urn:articlekit:problem:unsupported-media-type"
+	// TypeValidation (422): an admin change whose configuration has
+	// mistakes, every one in the detail; nothing changed.
+	TypeValidation = "urn:articlekit:problem:validation-failed"
+	// TypeRateLimited (429): the consumer's tier or the route's limit is
+	// reached; the answer carries Retry-After and RateLimit-*.
+	TypeRateLimited = "urn:articlekit:problem:rate-limited"
+	// TypeClientClosedRequest (499) is recorded, never read: the client
+	// left before the upstream answered.
+	TypeClientClosedRequest = "urn:articlekit:problem:client-closed-request"
+	// TypeInternal (500): a bug; the detail says nothing, the log the
+	// cause.
+	TypeInternal = "urn:articlekit:problem:internal"
+	// TypeUpstreamFailed (502): the upstream failed without an answer, or
+	// answered a body the route could not transform.
+	TypeUpstreamFailed = "urn:articlekit:problem:upstream-failed"
+	// TypeUpstreamUnavailable (503): no target of the upstream, nor of its
+	// failover, takes requests.
+	TypeUpstreamUnavailable = "urn:articlekit:problem:upstream-unavailable"
+	// TypeUpstreamTimeout (504): the upstream did not answer within the
+	// route's timeout.
+	TypeUpstreamTimeout = "urn:articlekit:problem:upstream-timeout"
+)
+
+// statusClientClosedRequest is nginx's status for a request the client
+// abandoned, so that it does not count as a server error.
+const statusClientClosedRequest = 499
+
+// kinds gives each problem type its status and title.
+var kinds = map[string]struct {
+	status int
+	title  string
+}{
+	TypeBadRequest:           {http.StatusBadRequest, "Bad request"},
+	TypeUnauthenticated:      {http.StatusUnauthorized, "Unauthenticated"},
+	TypeForbidden:            {http.StatusForbidden, "Forbidden"},
+	TypeNoRoute:              {http.StatusNotFound, "Not found"},
+	TypeNotFound:             {http.StatusNotFound, "Not found"},
+	TypePayloadTooLarge:      {http.StatusRequestEntityTooLarge, "Payload too large"},
+	TypeUnsupportedMediaType: {http.StatusUnsupportedMediaType, "Unsupported media type"},
+	TypeValidation:           {http.StatusUnprocessableEntity, "Validation failed"},
+	TypeRateLimited:          {http.StatusTooManyRequests, "Rate limited"},
+	TypeClientClosedRequest:  {statusClientClosedRequest, "Client closed request"},
+	TypeInternal:             {http.StatusInternalServerError, "Internal server error"},
+	TypeUpstreamFailed:       {http.StatusBadGateway, "Upstream failed"},
+	TypeUpstreamUnavailable:  {http.StatusServiceUnavailable, "Upstream unavailable"},
+	TypeUpstreamTimeout:      {http.StatusGatewayTimeout, "Upstream timed out"},
+}
+
+// problem is a problem document and the headers that go with it.
+type problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+
+	challenge  string // WWW-Authenticate, on a 401
+	retryAfter int    // seconds, on a 429
+}
+
+func newProblem(typ, detail string) problem {
+	k := kinds[typ]
+	return problem{Type: typ, Title: k.title, Status: k.status, Detail: detail}
+}
+
+// authError refuses a request's credentials. err is or wraps
+// ErrUnauthenticated or ErrForbidden, with a cause that may not be shown
+// (a JWKS fetch's failure); challenge answers a 401 in WWW-Authenticate.
+type authError struct {
+	err       error
+	challenge string
+}
+
+func (e *authError) Error() string { return e.err.Error() }
+func (e *authError) Unwrap() error { return e.err }
+
+// limitError refuses a request over a limit.
+type limitError struct {
+	limit      string        // consumer or route
+	retryAfter time.Duration // until a request is allowed again
+}
+
+func (e *limitError) Error() string { return "rate limit reached (" + e.limit + ")" }
+
+// bodyError is a request body its route could not transform.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "request body: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// upstreamError is an exchange with the upstream that failed, as the proxy
+// reports it: no target, a timeout, a transport's error, a response body
+// the route could not transform. clientGone tells that the client had left
+// by then.
+type upstreamError struct {
+	err        error
+	clientGone bool
+}
+
+func (e *upstreamError) Error() string { return "upstream: " + e.err.Error() }
+func (e *upstreamError) Unwrap() error { return e.err }
+
+// inputError is an admin change that does not decode; its text, about the
+// admin's own input, is the detail.
+type inputError struct{ err error }
+
+func (e *inputError) Error() string { return e.err.Error() }
+func (e *inputError) Unwrap() error { return e.err }
+
+// configError is an admin change the configuration refuses; its text, the
+// configuration's mistakes, is the detail.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// problemFor maps an error of the gateway or its admin API to the problem
+// the client sees, and tells whether the cause is worth a log line. It is
+// the only place where their errors become statuses.
+func problemFor(err error) (p problem, logged bool) {
+	if e, ok := errors.AsType[*upstreamError](err); ok {
+		switch {
+		case e.clientGone && errors.Is(err, context.Canceled):
+			return newProblem(TypeClientClosedRequest, "the client closed the request"), false
+		case errors.Is(err, errNoTarget):
+			return newProblem(TypeUpstreamUnavailable, "no upstream is available"), false
+		case errors.Is(err, context.DeadlineExceeded):
+			return newProblem(TypeUpstreamTimeout, "the upstream did not answer in time"), false
+		}
+		return newProblem(TypeUpstreamFailed, "the upstream failed"), true
+	}
+	if e, ok := errors.AsType[*authError](err); ok {
+		if errors.Is(err, ErrForbidden) {
+			// The authenticator's text: the sentinel's and the scope's.
+			return newProblem(TypeForbidden, e.err.Error()), false
+		}
+		p := newProblem(TypeUnauthenticated, ErrUnauthenticated.Error())
+		p.challenge = e.challenge
+		return p, false
+	}
+	if e, ok := errors.AsType[*limitError](err); ok {
+		p := newProblem(TypeRateLimited, e.Error())
+		p.retryAfter = max(1, seconds(e.retryAfter))
+		return p, false
+	}
+	if _, ok := errors.AsType[*bodyError](err); ok {
+		switch {
+		case errors.Is(err, errBodyTooLarge):
+			return newProblem(TypePayloadTooLarge, "the body is too large to transform"), false
+		case errors.Is(err, errBodyEncoded):
+			return newProblem(TypeUnsupportedMediaType, "this route transforms bodies: send it without Content-Encoding"), false
+		case errors.Is(err, errBodyType):
+			return newProblem(TypeUnsupportedMediaType, "this route takes JSON bodies"), false
+		case errors.Is(err, errBodyNotJSON):
+			return newProblem(TypeBadRequest, "the body is not valid JSON"), false
+		}
+		return newProblem(TypeBadRequest, "the body could not be read"), false
+	}
+	if e, ok := errors.AsType[*inputError](err); ok {
+		return newProblem(TypeBadRequest, e.Error()), false
+	}
+	if e, ok := errors.AsType[*configError](err); ok {
+		return newProblem(TypeValidation, strings.TrimPrefix(e.Error(), "gateway: ")), false
+	}
+	switch {
+	case errors.Is(err, errDotSegment):
+		return newProblem(TypeBadRequest, errDotSegment.Error()), false
+	case errors.Is(err, errNoRoute):
+		return newProblem(TypeNoRoute, errNoRoute.Error()), false
+	case errors.Is(err, errNoAdminEndpoint):
+		return newProblem(TypeNoRoute, errNoAdminEndpoint.Error()), false
+	case errors.Is(err, errNoItem):
+		return newProblem(TypeNotFound, errNoItem.Error()), false
+	case errors.Is(err, errPanicked):
+		return newProblem(TypeInternal, ""), false // Recover logged it, with the stack
+	}
+	return newProblem(TypeInternal, ""), true
+}
+
+// writeError answers err with its problem. A cause worth a look (an
+// upstream's failure, a bug) is logged with the request's id; the client
+// never sees it.
+func writeError(w http.ResponseWriter, r *http.Request, log *zap.Logger, err error) {
+	p, logged := problemFor(err)
+	if logged {
+		log.Warn("request failed", zap.String("problem", p.Type), zap.Error(err),
+			zap.String("request_id", httpserver.RequestIDFrom(r.Context())))
+	}
+	writeProblem(w, p)
+}
+
+func writeProblem(w http.ResponseWriter, p problem) {
+	h := w.Header()
+	if p.challenge != "" {
+		h.Set("WWW-Authenticate", p.challenge)
+	}
+	if p.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(p.retryAfter))
+	}
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
 }

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/gateway"
 )
@@ -179,7 +178,7 @@ func TestTLSFromFiles(t *testing.T) {
 		c.TLS = gateway.TLS{Cert: certFile, Key: keyFile}
 		c.Listen = gateway.Listen{HTTP: "-", HTTPS: "127.0.0.1:0", Admin: "-"}
 	})
-	servers, err := gateway.NewServers(h.gw, nil, zap.NewNop())
+	servers, err := gateway.NewServers(h.gw, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,6 +72,15 @@ func (rt *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, last
 }
 
+// idempotent methods may be retried.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
 // discard drains (a little of) a response that will not be used, so that
 // its connection can serve again, and ends its attempt.
 func discard(resp *http.Response) {
@@ -100,9 +109,7 @@ func (rt *retrier) try(req *http.Request, t *target) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := rt.g.transport.RoundTrip(out)
-	if rt.g.metrics != nil {
-		rt.g.metrics.upstream.WithLabelValues(t.pool.name).Observe(time.Since(start).Seconds())
-	}
+	rt.g.metrics.observeUpstream(t.pool.name, time.Since(start))
 	if err != nil {
 		timedOut := errors.Is(context.Cause(a.ctx), context.DeadlineExceeded)
 		a.end()

@@ -28,12 +28,11 @@ type Servers struct {
 }
 
 // NewServers prepares the listeners of g's configuration; admin serves the
-// admin API. Without certificate files, a self-signed development
-// certificate is generated, and logged as such.
-func NewServers(g *Gateway, admin http.Handler, log *zap.Logger) (*Servers, error) {
-	if log == nil {
-		log = zap.NewNop()
-	}
+// admin API. They log with g's logger (see WithLogger). Without
+// certificate files, a self-signed development certificate is generated,
+// and logged as such.
+func NewServers(g *Gateway, admin http.Handler) (*Servers, error) {
+	log := g.log
 	cfg := g.Config()
 	tlsConfig, err := loadTLS(cfg.TLS, log)
 	if err != nil {

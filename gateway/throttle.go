@@ -1,108 +1,80 @@
 package gateway
 
 import (
-	"context"
-	"fmt"
-	"math"
-	"time"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
 
-	"github.com/go-redis/redis_rate/v10"
-	lru "github.com/hashicorp/golang-lru/v2"
-	"github.com/redis/go-redis/v9"
-	"golang.org/x/time/rate"
+	"go.uber.org/zap"
 )
 
-// decision is a limiter's answer for one request.
-type decision struct {
-	allowed    bool
-	limit      int           // requests per period
-	remaining  int           // requests left now
-	reset      time.Duration // until the bucket is full again
-	retryAfter time.Duration // when refused: until one request is allowed
-}
-
-// limiter decides whether a request under key may pass limit l.
-type limiter interface {
-	allow(ctx context.Context, key string, l Limit) (decision, error)
-}
-
-// maxLimiters bounds the keys a local limiter remembers: anonymous callers
-// are keyed by address, which an attacker can vary.
-const maxLimiters = 100_000
-
-// localLimiter is a token bucket per key (golang.org/x/time/rate): exact
-// for one gateway instance.
-type localLimiter struct {
-	buckets *lru.Cache[string, *rate.Limiter]
-}
-
-func newLocalLimiter() *localLimiter {
-	c, _ := lru.New[string, *rate.Limiter](maxLimiters)
-	return &localLimiter{buckets: c}
-}
-
-func burst(l Limit) int {
-	if l.Burst > 0 {
-		return l.Burst
+// throttle applies the consumer's tier and the route's limit, setting the
+// RateLimit headers on h; a *limitError refuses a request that reaches
+// either.
+func (g *Gateway) throttle(h http.Header, r *http.Request, rt *Route, t *table, id Identity) error {
+	checks := []struct {
+		name, key string
+		limit     Limit
+	}{
+		{"consumer", "consumer:" + id.Consumer, t.cfg.Tiers[id.Tier]},
+		{"route", "route:" + rt.Name, rt.Limit},
 	}
-	return l.Requests
-}
-
-func (ll *localLimiter) allow(_ context.Context, key string, l Limit) (decision, error) {
-	every := rate.Limit(float64(l.Requests) / l.Per.Seconds())
-	b, ok := ll.buckets.Get(key)
-	if !ok || b.Limit() != every || b.Burst() != burst(l) {
-		b = rate.NewLimiter(every, burst(l))
-		ll.buckets.Add(key, b)
+	if id.Consumer == "anonymous" {
+		checks[0].key = "anonymous:" + clientKey(r.RemoteAddr)
 	}
-	// AllowN changes nothing when it refuses. (A reservation cancelled on
-	// refusal would not do: CancelAt restores less than it took once other
-	// requests have reserved since, and under load the bucket loses tokens.)
-	now := time.Now()
-	d := decision{limit: l.Requests, allowed: b.AllowN(now, 1)}
-	tokens := b.TokensAt(now)
-	if !d.allowed {
-		d.retryAfter = time.Duration((1 - tokens) / float64(every) * float64(time.Second))
+	var lim limiter = g.local
+	if g.shared != nil {
+		lim = g.shared
 	}
-	d.remaining = max(0, int(tokens))
-	d.reset = time.Duration((float64(burst(l)) - tokens) / float64(every) * float64(time.Second))
-	return d, nil
+	// The headers show the limit closest to running out.
+	var shown *decision
+	for _, c := range checks {
+		if c.limit.Unlimited() {
+			continue
+		}
+		d, err := lim.allow(r.Context(), c.key, c.limit)
+		if err != nil {
+			// A shared store that is down must not open the floodgates
+			// nor close the API: the instance's own limit stands in.
+			g.log.Warn("shared rate limit unavailable; limiting locally", zap.Error(err))
+			d, _ = g.local.allow(r.Context(), c.key, c.limit)
+		}
+		if shown == nil || !d.allowed || d.remaining < shown.remaining {
+			shown = &d
+		}
+		if !d.allowed {
+			rateLimitHeaders(h, d)
+			g.metrics.throttled(rt.Name, c.name)
+			return &limitError{limit: c.name, retryAfter: d.retryAfter}
+		}
+	}
+	if shown != nil {
+		rateLimitHeaders(h, *shown)
+	}
+	return nil
 }
 
-// redisLimiter is GCRA in Redis (go-redis/redis_rate): one budget shared by
-// every gateway instance that uses the same Redis.
-type redisLimiter struct {
-	limiter *redis_rate.Limiter
+func rateLimitHeaders(h http.Header, d decision) {
+	// Canonical keys and one backing array: three headers, one allocation.
+	v := []string{strconv.Itoa(d.limit), strconv.Itoa(d.remaining), strconv.Itoa(seconds(d.reset))}
+	h["Ratelimit-Limit"], h["Ratelimit-Remaining"], h["Ratelimit-Reset"] = v[0:1:1], v[1:2:2], v[2:3:3]
 }
 
-func newRedisLimiter(url string) (*redisLimiter, *redis.Client, error) {
-	opts, err := redis.ParseURL(url)
+// clientKey is what anonymous callers are limited by: the IP address, or
+// for IPv6 its /64, which one subscriber holds whole.
+func clientKey(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("gateway: redis url: %w", err)
+		host = remoteAddr
 	}
-	// A limit check sits on every request's path: with Redis slow or down,
-	// fail fast and limit locally rather than hold requests.
-	opts.MaxRetries = 1
-	opts.DialTimeout = 250 * time.Millisecond
-	opts.ReadTimeout = 250 * time.Millisecond
-	opts.WriteTimeout = 250 * time.Millisecond
-	client := redis.NewClient(opts)
-	return &redisLimiter{limiter: redis_rate.NewLimiter(client)}, client, nil
-}
-
-func (rl *redisLimiter) allow(ctx context.Context, key string, l Limit) (decision, error) {
-	res, err := rl.limiter.Allow(ctx, "articlekit-gateway:"+key, redis_rate.Limit{Rate: l.Requests, Burst: burst(l), Period: l.Per})
+	addr, err := netip.ParseAddr(host)
 	if err != nil {
-		return decision{}, err
+		return host
 	}
-	d := decision{allowed: res.Allowed > 0, limit: l.Requests, remaining: res.Remaining, reset: res.ResetAfter}
-	if !d.allowed {
-		d.retryAfter = res.RetryAfter
+	if addr = addr.Unmap(); addr.Is6() {
+		prefix, _ := addr.WithZone("").Prefix(64)
+		return prefix.String()
 	}
-	return d, nil
-}
-
-// seconds rounds a duration up to whole seconds, for headers.
-func seconds(d time.Duration) int {
-	return int(math.Ceil(d.Seconds()))
+	return addr.String()
 }
