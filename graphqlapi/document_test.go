@@ -34,18 +34,7 @@ func TestDocumentLimits(t *testing.T) {
 		{"the widest fragments allowed", `{ getArticles(limit: 1) { ...G } } fragment G on Article { ` + spreadTen + ` } fragment F on Article { ` + repeat("title", 20) + ` }`, ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resp := s.do(tt.query)
-			if tt.code == "" {
-				if len(resp.Errors) != 0 {
-					t.Fatalf("errors %+v", resp.Errors)
-				}
-				return
-			}
-			if err := resp.onlyError(t); err.code() != tt.code {
-				t.Fatalf("error %+v, want %s", err, tt.code)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { s.do(tt.query).expect(t, tt.code) })
 	}
 }
 

@@ -28,6 +28,18 @@ func FuzzGraphQL(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
+	// From the attack run: each kept a CPU busy for seconds once.
+	for _, query := range []string{
+		"{ getArticles(limit: 1) { " + strings.Repeat("id ", 20000) + "} }",
+		"{ getArticles(limit: 1) { " + strings.Repeat("id ", 600) + "} }",
+		"{ " + strings.Repeat("a: getArticle(id: 1) { id } ", 4000) + "}",
+		"{ getArticles(limit: 1) { ...G } } fragment G on Article { " + strings.Repeat("...F ", 40) + "} fragment F on Article { " +
+			strings.Repeat("id ", 40) + "}",
+		"{ getArticles(limit: 1) { id " + strings.Repeat("@include(if: true) ", 200) + "} }",
+	} {
+		body, _ := json.Marshal(map[string]string{"query": query})
+		f.Add(string(body))
+	}
 	svc := articlestest.NewService(f, "sqlite://:memory:")
 	api, err := graphqlapi.New(graphqlapi.InProcess(svc), graphqlapi.Config{MaxBodyBytes: 64 << 10})
 	if err != nil {

@@ -128,6 +128,21 @@ func (r response) data(t *testing.T, field string, v any) {
 }
 
 // onlyError returns the single error of a response, failing otherwise.
+// expect checks that r has no errors when code is "", and otherwise
+// exactly one, with that code.
+func (r response) expect(t *testing.T, code string) {
+	t.Helper()
+	if code == "" {
+		if len(r.Errors) != 0 {
+			t.Fatalf("errors %+v", r.Errors)
+		}
+		return
+	}
+	if err := r.onlyError(t); err.code() != code {
+		t.Fatalf("error %+v, want %s", err, code)
+	}
+}
+
 func (r response) onlyError(t *testing.T) gqlError {
 	t.Helper()
 	if len(r.Errors) != 1 {

@@ -43,16 +43,7 @@ func TestLimits(t *testing.T) {
 			if tt.introspectionOff {
 				target = closed
 			}
-			resp := target.do(tt.query)
-			if tt.code == "" {
-				if len(resp.Errors) != 0 {
-					t.Fatalf("errors %+v", resp.Errors)
-				}
-				return
-			}
-			if err := resp.onlyError(t); err.code() != tt.code {
-				t.Fatalf("error %+v, want %s", err, tt.code)
-			}
+			target.do(tt.query).expect(t, tt.code)
 		})
 	}
 	t.Run("body too large", func(t *testing.T) {

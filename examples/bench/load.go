@@ -18,6 +18,17 @@ type scenario struct {
 	// proxyCPU, when set, is the CPU time the proxy in front of the
 	// scenario's server (another process) has used so far.
 	proxyCPU func() time.Duration
+	// clients, when set, replaces -concurrency for this scenario: a
+	// latency figure without queueing behind the other clients.
+	clients int
+}
+
+// concurrency is how many clients run sc.
+func (sc scenario) concurrency(opts options) int {
+	if sc.clients > 0 {
+		return sc.clients
+	}
+	return opts.concurrency
 }
 
 // suite is a baseline and the scenarios measured against it.
@@ -75,12 +86,12 @@ func (s suite) run(client *http.Client, opts options) []result {
 		if !matches(sc.name, opts.only) {
 			continue
 		}
-		load(client, opts.concurrency, opts.warmup, sc)
+		load(client, sc.concurrency(opts), opts.warmup, sc)
 		var measured result
 		var ratios []float64
 		for range opts.rounds {
 			base := load(client, opts.concurrency, slice, s.baseline)
-			res := s.measure(client, opts.concurrency, slice, sc)
+			res := s.measure(client, sc.concurrency(opts), slice, sc)
 			ratios = append(ratios, res.rps()/base.rps())
 			baseline, measured = baseline.merge(base), measured.merge(res)
 		}

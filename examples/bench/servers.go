@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -233,6 +235,16 @@ func (e *env) graphqlSuite() suite {
 		}
 	}
 	list, _ := json.Marshal(map[string]string{"query": getArticlesQuery})
+	// The costliest document the default limits let through to
+	// validation: one selection set of as many same-named fields as they
+	// allow, new each time (a comment varies) so that no cache helps.
+	var worst atomic.Int64
+	worstDocument := func(*rand.Rand) *http.Request {
+		query := fmt.Sprintf("# %d\n{ getArticles(limit: 1) { %s } }", worst.Add(1),
+			strings.TrimSpace(strings.Repeat("id ", graphqlapi.DefaultMaxFields-1)))
+		body, _ := json.Marshal(map[string]string{"query": query})
+		return post(e.gqlInProcessURL+graphqlapi.Endpoint, body)
+	}
 	getArticles := func(base string) func(*rand.Rand) *http.Request {
 		return func(*rand.Rand) *http.Request { return post(base+graphqlapi.Endpoint, list) }
 	}
@@ -246,6 +258,8 @@ func (e *env) graphqlSuite() suite {
 			{name: "GraphQL getArticles(limit: 20), in-process backend", req: getArticles(e.gqlInProcessURL), want: http.StatusOK},
 			{name: "GraphQL getArticle, REST backend", req: getArticle(e.gqlRESTURL), want: http.StatusOK},
 			{name: "GraphQL getArticles(limit: 20), REST backend", req: getArticles(e.gqlRESTURL), want: http.StatusOK},
+			{name: "GraphQL, the worst document the limits allow (499 fields of one name, new each time; one client)",
+				req: worstDocument, want: http.StatusOK, clients: 1},
 		},
 	}
 }
