@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -85,10 +86,13 @@ func (s *Servers) Addrs() []net.Addr {
 // Stop stops every listener, letting requests in flight finish until ctx
 // ends.
 func (s *Servers) Stop(ctx context.Context) error {
-	var errs []error
-	for _, srv := range s.servers {
-		errs = append(errs, srv.Stop(ctx))
+	// Together: each drains for a while before it closes.
+	errs := make([]error, len(s.servers))
+	var wg sync.WaitGroup
+	for i, srv := range s.servers {
+		wg.Go(func() { errs[i] = srv.Stop(ctx) })
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

@@ -40,6 +40,10 @@ type Config struct {
 	MaxBodyBytes int64 `env:"GRAPHQL_MAX_BODY_BYTES"`
 	// Timeout bounds each query and mutation. Default: 10s.
 	Timeout time.Duration `env:"GRAPHQL_TIMEOUT"`
+	// DrainPeriod is how long, at most, a stopping server goes on answering,
+	// every answer closing its connection, before it closes its listener.
+	// Default: 1s; negative: none.
+	DrainPeriod time.Duration `env:"GRAPHQL_DRAIN_PERIOD"`
 	// DisableIntrospection turns schema introspection off.
 	DisableIntrospection bool `env:"GRAPHQL_DISABLE_INTROSPECTION"`
 	// DisablePlayground stops serving GraphiQL at GET /graphql.

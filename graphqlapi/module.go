@@ -63,7 +63,7 @@ func serve(lc fx.Lifecycle, cfg Config, api *API, log *zap.Logger) error {
 	}
 	cfg = cfg.WithDefaults()
 	// Writing a response may take as long as the operation it answers.
-	srv := httpserver.New(httpserver.Config{Addr: cfg.Addr, WriteTimeout: cfg.Timeout + 5*time.Second},
+	srv := httpserver.New(httpserver.Config{Addr: cfg.Addr, WriteTimeout: cfg.Timeout + 5*time.Second, DrainPeriod: cfg.DrainPeriod},
 		api, httpserver.WithLogger(log.Named("graphqlapi")))
 	lc.Append(fx.Hook{OnStart: func(context.Context) error { return srv.Start() }, OnStop: srv.Stop})
 	return nil

@@ -18,6 +18,11 @@ type Config struct {
 	ReadTimeout time.Duration `env:"REST_READ_TIMEOUT"`
 	// WriteTimeout bounds writing a response. Default: 30s.
 	WriteTimeout time.Duration `env:"REST_WRITE_TIMEOUT"`
+	// DrainPeriod is how long, at most, a stopping server goes on answering
+	// — /ready with 503, every answer closing its connection — before it
+	// closes its listener, so that keep-alive clients and load balancers
+	// leave on an answer. Default: 1s; negative: none.
+	DrainPeriod time.Duration `env:"REST_DRAIN_PERIOD"`
 	// Replication accepts replicated changes (see WithReplication).
 	// Default: false.
 	Replication bool `env:"REST_REPLICATION"`
@@ -56,5 +61,5 @@ func (c Config) Validate() error {
 }
 
 func (c Config) server() httpserver.Config {
-	return httpserver.Config{Addr: c.Addr, ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout}
+	return httpserver.Config{Addr: c.Addr, ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout, DrainPeriod: c.DrainPeriod}
 }

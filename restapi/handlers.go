@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/internal/httpserver"
 )
 
 func (a *API) get(w http.ResponseWriter, req bunrouter.Request) error {
@@ -154,6 +155,12 @@ func (a *API) health(w http.ResponseWriter, _ bunrouter.Request) error {
 const readyTimeout = 2 * time.Second
 
 func (a *API) ready(w http.ResponseWriter, req bunrouter.Request) error {
+	select {
+	case <-httpserver.Draining(req.Context()):
+		// Load balancers move on while the server finishes its requests.
+		return problem(http.StatusServiceUnavailable, TypeUnavailable, "The server is shutting down.")
+	default:
+	}
 	ctx, cancel := context.WithTimeout(req.Context(), readyTimeout)
 	defer cancel()
 	if err := a.svc.Ping(ctx); err != nil {
