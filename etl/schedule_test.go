@@ -52,7 +52,7 @@ func TestSchedules(t *testing.T) {
 			if tt.schedule.Cron != "" {
 				stopAfter = 1
 			}
-			err := etl.RunScheduled(ctx, counting(&runs, tt.fail, stopAfter, cancel), tt.schedule, zap.NewNop())
+			err := etl.RunScheduled(ctx, counting(&runs, tt.fail, stopAfter, cancel), tt.schedule, etl.WithLogger(zap.NewNop()))
 			if err != nil || runs.Load() < stopAfter {
 				t.Fatalf("RunScheduled = %v after %d runs, want nil after %d", err, runs.Load(), stopAfter)
 			}
@@ -60,7 +60,7 @@ func TestSchedules(t *testing.T) {
 	}
 	t.Run("once returns the run's error", func(t *testing.T) {
 		var runs atomic.Int64
-		err := etl.RunScheduled(context.Background(), counting(&runs, func(int64) bool { return true }, 0, nil), etl.Schedule{}, nil)
+		err := etl.RunScheduled(context.Background(), counting(&runs, func(int64) bool { return true }, 0, nil), etl.Schedule{})
 		if err == nil || runs.Load() != 1 {
 			t.Fatalf("err %v after %d runs", err, runs.Load())
 		}

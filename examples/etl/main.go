@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer log.Sync() //nolint:errcheck // nothing to do about it at exit
-		if err := etl.RunScheduled(ctx, p, built.Schedule, log); err != nil {
+		if err := etl.RunScheduled(ctx, p, built.Schedule, etl.WithLogger(log)); err != nil {
 			fmt.Fprintln(stderr, "etl:", err)
 			return 1
 		}
