@@ -14,6 +14,7 @@ import (
 	"github.com/articlekit/articlekit/etl"
 	"github.com/articlekit/articlekit/etl/restio"
 	"github.com/articlekit/articlekit/etl/sqlio"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // Options tune Build.
@@ -40,7 +41,7 @@ type Options struct {
 type Built struct {
 	Pipeline *etl.Pipeline
 	// Diffs are the MergeRows steps, by name, for their counts.
-	Diffs map[string]*etl.Diff
+	Diffs map[string]*step.Diff
 	dbs   map[string]*sqldb.DB
 }
 
@@ -76,16 +77,16 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 		vars["java.io.tmpdir"] = os.TempDir() // Kettle's default sort directory
 	}
 	b := &builder{t: t, opts: opts, vars: vars,
-		built: &Built{Pipeline: etl.New(t.Name), Diffs: map[string]*etl.Diff{}, dbs: map[string]*sqldb.DB{}}}
+		built: &Built{Pipeline: etl.New(t.Name), Diffs: map[string]*step.Diff{}, dbs: map[string]*sqldb.DB{}}}
 	var errs []error
 	for _, s := range t.Steps {
-		step, err := b.step(s)
+		st, err := b.step(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("ktr: step %q (%s): %w", s.Name, s.Type, err))
 			continue
 		}
 		if opts.DryRun {
-			if step, err = dryRun(s, step); err != nil {
+			if st, err = dryRun(s, st); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -95,13 +96,13 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 			o = append(o, etl.Distribute())
 		}
 		if s.Copies > 1 {
-			if _, ok := step.(etl.Concurrent); !ok {
+			if _, ok := st.(etl.Concurrent); !ok {
 				errs = append(errs, fmt.Errorf("ktr: step %q (%s): %d copies: this step runs as one", s.Name, s.Type, s.Copies))
 				continue
 			}
 			o = append(o, etl.Copies(s.Copies))
 		}
-		b.built.Pipeline.Add(s.Name, step, o...)
+		b.built.Pipeline.Add(s.Name, st, o...)
 	}
 	if len(errs) > 0 {
 		_ = b.built.Close()
@@ -117,10 +118,10 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 
 // dryRun makes the steps that write pass their rows on instead. A REST
 // call may write too: only GETs may run dry.
-func dryRun(s Step, step etl.Step) (etl.Step, error) {
-	switch x := step.(type) {
+func dryRun(s Step, st etl.Step) (etl.Step, error) {
+	switch x := st.(type) {
 	case *sqlio.Table:
-		return etl.Pass{}, nil
+		return step.Pass{}, nil
 	case *restio.Request:
 		method := cmp.Or(x.Method, http.MethodGet)
 		if x.MethodField != "" {
@@ -130,7 +131,7 @@ func dryRun(s Step, step etl.Step) (etl.Step, error) {
 			return nil, fmt.Errorf("ktr: step %q (%s): a dry run cannot send %s requests", s.Name, s.Type, method)
 		}
 	}
-	return step, nil
+	return st, nil
 }
 
 func splitPath(p string) (dir, file string) {
@@ -156,20 +157,20 @@ func (b *builder) hop(h Hop) etl.Hop {
 	switch m := b.metas[h.From].(type) {
 	case *FilterRowsMeta:
 		if h.To == m.SendFalseTo && m.SendFalseTo != "" {
-			hop.FromPort = etl.Unmatched
+			hop.FromPort = step.Unmatched
 		}
 	}
 	switch m := b.metas[h.To].(type) {
 	case *StreamLookupMeta:
 		if h.From == m.From {
-			hop.ToPort = etl.LookupPort
+			hop.ToPort = step.LookupPort
 		}
 	case *MergeRowsMeta:
 		switch h.From {
 		case m.Reference:
-			hop.ToPort = etl.ReferencePort
+			hop.ToPort = step.ReferencePort
 		case m.Compare:
-			hop.ToPort = etl.ComparePort
+			hop.ToPort = step.ComparePort
 		}
 	}
 	return hop
@@ -186,7 +187,7 @@ func (b *builder) step(s Step) (etl.Step, error) {
 	b.metas[s.Name] = meta
 	switch m := meta.(type) {
 	case *DummyMeta:
-		return etl.Pass{}, nil
+		return step.Pass{}, nil
 	case *TableInputMeta:
 		return b.tableInput(m)
 	case *TableOutputMeta:
@@ -223,13 +224,13 @@ func (b *builder) step(s Step) (etl.Step, error) {
 		}
 		return t, err
 	case *MergeRowsMeta:
-		d := &etl.Diff{Keys: m.Keys, Values: m.Values, Flag: m.FlagField}
+		d := &step.Diff{Keys: m.Keys, Values: m.Values, Flag: m.FlagField}
 		b.built.Diffs[s.Name] = d
 		return d, nil
 	case *SelectValuesMeta:
 		return selectValues(m)
 	case *FilterRowsMeta:
-		return etl.Filter{Where: condition{m.Condition}}, nil
+		return step.Filter{Where: condition{m.Condition}}, nil
 	case *ConstantMeta:
 		return constants(m.Fields, b.vars)
 	case *ValueMapperMeta:
@@ -241,9 +242,9 @@ func (b *builder) step(s Step) (etl.Step, error) {
 		if err != nil {
 			return nil, err
 		}
-		sort := etl.Sort{Unique: bool(m.Unique), Memory: int(min(memory, 1<<30)), Dir: b.vars.Expand(m.Directory)}
+		sort := step.Sort{Unique: bool(m.Unique), Memory: int(min(memory, 1<<30)), Dir: b.vars.Expand(m.Directory)}
 		for _, f := range m.Fields {
-			sort.Keys = append(sort.Keys, etl.SortKey{Field: f.Name, Descending: !bool(f.Ascending), IgnoreCase: !bool(f.CaseSensitive)})
+			sort.Keys = append(sort.Keys, step.SortKey{Field: f.Name, Descending: !bool(f.Ascending), IgnoreCase: !bool(f.CaseSensitive)})
 		}
 		return sort, nil
 	case *StreamLookupMeta:
@@ -384,9 +385,9 @@ func (b *builder) table(conn, schema, table, commitSize string, mode sqlio.Mode,
 }
 
 func selectValues(m *SelectValuesMeta) (etl.Step, error) {
-	s := etl.Select{Unspecified: bool(m.SelectUnspecified), UnspecifiedByName: true, Remove: m.Remove}
+	s := step.Select{Unspecified: bool(m.SelectUnspecified), UnspecifiedByName: true, Remove: m.Remove}
 	for _, f := range m.Fields {
-		s.Fields = append(s.Fields, etl.Pick{Name: f.Name, Rename: f.Rename})
+		s.Fields = append(s.Fields, step.Pick{Name: f.Name, Rename: f.Rename})
 	}
 	for _, mt := range m.Meta {
 		typ, err := fieldType(mt.Type)
@@ -397,13 +398,13 @@ func selectValues(m *SelectValuesMeta) (etl.Step, error) {
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", mt.Name, err)
 		}
-		s.Retype = append(s.Retype, etl.Retype{Name: mt.Name, Rename: mt.Rename, Type: typ, Layout: layout})
+		s.Retype = append(s.Retype, step.Retype{Name: mt.Name, Rename: mt.Rename, Type: typ, Layout: layout})
 	}
 	return s, nil
 }
 
-func constants(fields []ConstantField, vars Variables) (etl.Constants, error) {
-	var c etl.Constants
+func constants(fields []ConstantField, vars Variables) (step.Constants, error) {
+	var c step.Constants
 	for _, f := range fields {
 		typ, err := fieldType(f.Type)
 		if err != nil {
@@ -413,13 +414,13 @@ func constants(fields []ConstantField, vars Variables) (etl.Constants, error) {
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", f.Name, err)
 		}
-		c = append(c, etl.Constant{Name: f.Name, Type: typ, Value: v})
+		c = append(c, step.Constant{Name: f.Name, Type: typ, Value: v})
 	}
 	return c, nil
 }
 
 func valueMapper(m *ValueMapperMeta) etl.Step {
-	mv := etl.MapValues{Field: m.FieldToUse, Target: m.TargetField, Mapping: map[string]string{}}
+	mv := step.MapValues{Field: m.FieldToUse, Target: m.TargetField, Mapping: map[string]string{}}
 	for _, mp := range m.Mappings {
 		if mp.Source == "" {
 			target := mp.Target
@@ -436,16 +437,16 @@ func valueMapper(m *ValueMapperMeta) etl.Step {
 }
 
 func streamLookup(m *StreamLookupMeta) (etl.Step, error) {
-	l := etl.Lookup{}
+	l := step.Lookup{}
 	for _, k := range m.Keys {
-		l.Keys = append(l.Keys, etl.LookupKey{Field: k.Name, LookupField: k.Field})
+		l.Keys = append(l.Keys, step.LookupKey{Field: k.Name, LookupField: k.Field})
 	}
 	for _, v := range m.Values {
 		def, err := parseValue(v.Default, v.Type, "", "", "", false)
 		if err != nil {
 			return nil, fmt.Errorf("value %q: default: %w", v.Name, err)
 		}
-		l.Values = append(l.Values, etl.LookupValue{LookupField: v.Name, Rename: v.Rename, Default: def})
+		l.Values = append(l.Values, step.LookupValue{LookupField: v.Name, Rename: v.Rename, Default: def})
 	}
 	return l, nil
 }
@@ -463,7 +464,7 @@ func dataGrid(m *DataGridMeta) (etl.Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows := etl.Rows{Schema: schema}
+	rows := step.Rows{Schema: schema}
 	for n, line := range m.Rows {
 		row := make(etl.Row, len(fields))
 		for i, f := range m.Fields {
@@ -508,7 +509,7 @@ func (b *builder) rowGenerator(m *RowGeneratorMeta) (etl.Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows := etl.Rows{Schema: schema, Rows: []etl.Row{row}, Times: limit, Forever: bool(m.NeverEnding),
+	rows := step.Rows{Schema: schema, Rows: []etl.Row{row}, Times: limit, Forever: bool(m.NeverEnding),
 		Interval: time.Duration(interval) * time.Millisecond}
 	if limit == 0 && !rows.Forever {
 		rows.Rows = nil

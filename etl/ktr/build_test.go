@@ -17,6 +17,7 @@ import (
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/etl"
 	"github.com/articlekit/articlekit/etl/ktr"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // build parses and builds a sample file, closing it when the test ends.
@@ -35,10 +36,10 @@ func build(t *testing.T, file string, opts ktr.Options) *ktr.Built {
 }
 
 // probe collects what the named step emits.
-func probe(b *ktr.Built, step string) *etl.Collector {
-	c := &etl.Collector{}
-	name := "probe " + step
-	b.Pipeline.Add(name, c).Connect(etl.Hop{From: step, To: name})
+func probe(b *ktr.Built, from string) *step.Collector {
+	c := &step.Collector{}
+	name := "probe " + from
+	b.Pipeline.Add(name, c).Connect(etl.Hop{From: from, To: name})
 	return c
 }
 

@@ -7,16 +7,17 @@ import (
 	"strings"
 
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
-// condition is a FilterRows condition as an etl.Expression, evaluated as
+// condition is a FilterRows condition as an step.Expression, evaluated as
 // Kettle does: sub-conditions left to right without precedence, negation
 // last, nulls lowest in comparisons.
 type condition struct{ c *Condition }
 
 // Bind compiles the condition against the rows' schema: every field it
 // names must exist, every constant and pattern must parse.
-func (k condition) Bind(in *etl.Schema) (etl.Evaluator, error) {
+func (k condition) Bind(in *etl.Schema) (step.Evaluator, error) {
 	test, err := compile(k.c, in)
 	if err != nil {
 		return nil, err

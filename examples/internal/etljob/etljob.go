@@ -10,12 +10,13 @@ import (
 	"github.com/articlekit/articlekit/etl"
 	"github.com/articlekit/articlekit/etl/ktr"
 	"github.com/articlekit/articlekit/etl/pipefile"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // Job is a built pipeline, from either kind of file.
 type Job struct {
 	Pipeline *etl.Pipeline
-	Diffs    map[string]*etl.Diff
+	Diffs    map[string]*step.Diff
 	Schedule etl.Schedule
 	Close    func() error
 }
