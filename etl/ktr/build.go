@@ -155,17 +155,17 @@ type builder struct {
 func (b *builder) hop(h Hop) etl.Hop {
 	hop := etl.Hop{From: h.From, To: h.To}
 	switch m := b.metas[h.From].(type) {
-	case *FilterRowsMeta:
+	case *filterRowsMeta:
 		if h.To == m.SendFalseTo && m.SendFalseTo != "" {
 			hop.FromPort = step.Unmatched
 		}
 	}
 	switch m := b.metas[h.To].(type) {
-	case *StreamLookupMeta:
+	case *streamLookupMeta:
 		if h.From == m.From {
 			hop.ToPort = step.LookupPort
 		}
-	case *MergeRowsMeta:
+	case *mergeRowsMeta:
 		switch h.From {
 		case m.Reference:
 			hop.ToPort = step.ReferencePort
@@ -177,7 +177,7 @@ func (b *builder) hop(h Hop) etl.Hop {
 }
 
 func (b *builder) step(s Step) (etl.Step, error) {
-	meta, err := s.Decode()
+	meta, err := s.decode()
 	if err != nil {
 		return nil, err
 	}
@@ -186,58 +186,58 @@ func (b *builder) step(s Step) (etl.Step, error) {
 	}
 	b.metas[s.Name] = meta
 	switch m := meta.(type) {
-	case *DummyMeta:
+	case *dummyMeta:
 		return step.Pass{}, nil
-	case *TableInputMeta:
+	case *tableInputMeta:
 		return b.tableInput(m)
-	case *TableOutputMeta:
+	case *tableOutputMeta:
 		return b.tableOutput(m)
-	case *InsertUpdateMeta:
-		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Merge, m.Keys, m.Values)
+	case *insertUpdateMeta:
+		t, err := b.table(m.lookupTable, sqlio.Merge, m.Values)
 		if err == nil && m.UpdateBypassed {
 			for i := range t.Columns {
 				t.Columns[i].Keep = true
 			}
 		}
 		return t, err
-	case *UpdateMeta:
-		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Update, m.Keys, m.Values)
+	case *updateMeta:
+		t, err := b.table(m.lookupTable, sqlio.Update, m.Values)
 		if err == nil {
 			t.IgnoreMissing = bool(m.ErrorIgnored)
 		}
 		return t, err
-	case *DeleteMeta:
-		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Delete, m.Keys, nil)
+	case *deleteMeta:
+		t, err := b.table(m.lookupTable, sqlio.Delete, nil)
 		if err == nil {
 			t.IgnoreMissing = true // Kettle's Delete deletes what matches, if anything
 		}
 		return t, err
-	case *SynchronizeAfterMergeMeta:
+	case *synchronizeAfterMergeMeta:
 		if m.TableNameInField {
 			return nil, errors.New("a table name taken from a field is not supported")
 		}
-		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Sync, m.Keys, m.Values)
+		t, err := b.table(m.lookupTable, sqlio.Sync, m.Values)
 		if err == nil {
 			t.Flag = m.OperationOrderField
 			t.Flags = sqlio.Flags{Insert: m.OrderInsert, Update: m.OrderUpdate, Delete: m.OrderDelete}
 			t.IgnoreMissing = !bool(m.PerformLookup)
 		}
 		return t, err
-	case *MergeRowsMeta:
+	case *mergeRowsMeta:
 		d := &step.Diff{Keys: m.Keys, Values: m.Values, Flag: m.FlagField}
 		b.built.Diffs[s.Name] = d
 		return d, nil
-	case *SelectValuesMeta:
+	case *selectValuesMeta:
 		return selectValues(m)
-	case *FilterRowsMeta:
-		return step.Filter{Where: condition{m.Condition}}, nil
-	case *ConstantMeta:
+	case *filterRowsMeta:
+		return step.Filter{Where: conditionExpr{m.Condition}}, nil
+	case *constantMeta:
 		return constants(m.Fields, b.vars)
-	case *ValueMapperMeta:
+	case *valueMapperMeta:
 		return valueMapper(m), nil
-	case *CalculatorMeta:
+	case *calculatorMeta:
 		return calculator(m, b.vars)
-	case *SortRowsMeta:
+	case *sortRowsMeta:
 		memory, err := b.number("sort size", m.SortSize)
 		if err != nil {
 			return nil, err
@@ -247,13 +247,13 @@ func (b *builder) step(s Step) (etl.Step, error) {
 			sort.Keys = append(sort.Keys, step.SortKey{Field: f.Name, Descending: !bool(f.Ascending), IgnoreCase: !bool(f.CaseSensitive)})
 		}
 		return sort, nil
-	case *StreamLookupMeta:
+	case *streamLookupMeta:
 		return streamLookup(m)
-	case *DataGridMeta:
+	case *dataGridMeta:
 		return dataGrid(m)
-	case *RowGeneratorMeta:
+	case *rowGeneratorMeta:
 		return b.rowGenerator(m)
-	case *RestMeta:
+	case *restMeta:
 		return b.rest(m)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedStep, s.Type)
@@ -295,7 +295,7 @@ func (b *builder) number(what, text string) (int64, error) {
 	return n, nil
 }
 
-func (b *builder) tableInput(m *TableInputMeta) (etl.Step, error) {
+func (b *builder) tableInput(m *tableInputMeta) (etl.Step, error) {
 	if m.ExecuteEachRow || m.Lookup != "" {
 		return nil, errors.New("queries run for each row of another step are not supported")
 	}
@@ -305,7 +305,7 @@ func (b *builder) tableInput(m *TableInputMeta) (etl.Step, error) {
 	}
 	query := m.SQL
 	if m.VariablesActive {
-		if missing := b.vars.Missing(query); len(missing) > 0 {
+		if missing := b.vars.missing(query); len(missing) > 0 {
 			return nil, fmt.Errorf("no value for variables %s", strings.Join(missing, ", "))
 		}
 		query = b.vars.Expand(query)
@@ -328,7 +328,7 @@ func (b *builder) qualified(schema, table string) string {
 	return table
 }
 
-func (b *builder) tableOutput(m *TableOutputMeta) (etl.Step, error) {
+func (b *builder) tableOutput(m *tableOutputMeta) (etl.Step, error) {
 	switch {
 	case bool(m.TableNameInField):
 		return nil, errors.New("a table name taken from a field is not supported")
@@ -356,22 +356,22 @@ func (b *builder) tableOutput(m *TableOutputMeta) (etl.Step, error) {
 
 // table builds the sink of the steps that find rows by keys. The key
 // columns compared with = are written on insert too, as Kettle does.
-func (b *builder) table(conn, schema, table, commitSize string, mode sqlio.Mode, keys []KeyField, values []ValueField) (*sqlio.Table, error) {
-	db, err := b.db(conn)
+func (b *builder) table(lt lookupTable, mode sqlio.Mode, values []valueField) (*sqlio.Table, error) {
+	db, err := b.db(lt.Connection)
 	if err != nil {
 		return nil, err
 	}
-	commit, err := b.number("commit size", commitSize)
+	commit, err := b.number("commit size", lt.CommitSize)
 	if err != nil {
 		return nil, err
 	}
-	t := &sqlio.Table{DB: db, Name: b.qualified(schema, table), Mode: mode, CommitSize: int(commit)}
+	t := &sqlio.Table{DB: db, Name: b.qualified(lt.Schema, lt.Table), Mode: mode, CommitSize: int(commit)}
 	written := map[string]bool{}
 	for _, v := range values {
 		t.Columns = append(t.Columns, sqlio.Column{Name: v.Name, Field: v.Rename, Keep: !bool(v.Update)})
 		written[v.Name] = true
 	}
-	for _, k := range keys {
+	for _, k := range lt.Keys {
 		t.Keys = append(t.Keys, sqlio.Key{Column: k.Field, Op: k.Condition, Field: k.Name, Field2: k.Name2})
 		if k.Condition == "=" && !written[k.Field] && mode != sqlio.Delete {
 			t.Columns = append(t.Columns, sqlio.Column{Name: k.Field, Field: k.Name, Keep: true})
@@ -384,7 +384,7 @@ func (b *builder) table(conn, schema, table, commitSize string, mode sqlio.Mode,
 	return t, nil
 }
 
-func selectValues(m *SelectValuesMeta) (etl.Step, error) {
+func selectValues(m *selectValuesMeta) (etl.Step, error) {
 	s := step.Select{Unspecified: bool(m.SelectUnspecified), UnspecifiedByName: true, Remove: m.Remove}
 	for _, f := range m.Fields {
 		s.Fields = append(s.Fields, step.Pick{Name: f.Name, Rename: f.Rename})
@@ -403,7 +403,7 @@ func selectValues(m *SelectValuesMeta) (etl.Step, error) {
 	return s, nil
 }
 
-func constants(fields []ConstantField, vars Variables) (step.Constants, error) {
+func constants(fields []constantField, vars Variables) (step.Constants, error) {
 	var c step.Constants
 	for _, f := range fields {
 		typ, err := fieldType(f.Type)
@@ -419,7 +419,7 @@ func constants(fields []ConstantField, vars Variables) (step.Constants, error) {
 	return c, nil
 }
 
-func valueMapper(m *ValueMapperMeta) etl.Step {
+func valueMapper(m *valueMapperMeta) etl.Step {
 	mv := step.MapValues{Field: m.FieldToUse, Target: m.TargetField, Mapping: map[string]string{}}
 	for _, mp := range m.Mappings {
 		if mp.Source == "" {
@@ -436,7 +436,7 @@ func valueMapper(m *ValueMapperMeta) etl.Step {
 	return mv
 }
 
-func streamLookup(m *StreamLookupMeta) (etl.Step, error) {
+func streamLookup(m *streamLookupMeta) (etl.Step, error) {
 	l := step.Lookup{}
 	for _, k := range m.Keys {
 		l.Keys = append(l.Keys, step.LookupKey{Field: k.Name, LookupField: k.Field})
@@ -451,7 +451,7 @@ func streamLookup(m *StreamLookupMeta) (etl.Step, error) {
 	return l, nil
 }
 
-func dataGrid(m *DataGridMeta) (etl.Step, error) {
+func dataGrid(m *dataGridMeta) (etl.Step, error) {
 	fields := make([]etl.Field, len(m.Fields))
 	for i, f := range m.Fields {
 		typ, err := fieldType(f.Type)
@@ -484,7 +484,7 @@ func dataGrid(m *DataGridMeta) (etl.Step, error) {
 	return rows, nil
 }
 
-func (b *builder) rowGenerator(m *RowGeneratorMeta) (etl.Step, error) {
+func (b *builder) rowGenerator(m *rowGeneratorMeta) (etl.Step, error) {
 	if m.RowTimeField != "" || m.LastTimeField != "" {
 		return nil, errors.New("row time fields are not supported")
 	}
@@ -517,7 +517,7 @@ func (b *builder) rowGenerator(m *RowGeneratorMeta) (etl.Step, error) {
 	return rows, nil
 }
 
-func (b *builder) rest(m *RestMeta) (etl.Step, error) {
+func (b *builder) rest(m *restMeta) (etl.Step, error) {
 	switch {
 	case m.HTTPLogin != "" || m.ProxyHost != "" || m.TrustStoreFile != "":
 		return nil, errors.New("authentication, proxies and trust stores are not supported")

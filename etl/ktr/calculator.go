@@ -283,7 +283,7 @@ func datePart(part func(time.Time) int) func(a, _, _ any) (any, error) {
 }
 
 // calculator turns a Calculator step into a Compute step.
-func calculator(m *CalculatorMeta, vars Variables) (etl.Step, error) {
+func calculator(m *calculatorMeta, vars Variables) (etl.Step, error) {
 	c := step.Compute{}
 	var unsupported []string
 	for _, calc := range m.Calculations {
