@@ -12,6 +12,7 @@ import (
 
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/built"
 	"github.com/articlekit/articlekit/etl/restio"
 	"github.com/articlekit/articlekit/etl/sqlio"
 	"github.com/articlekit/articlekit/etl/step"
@@ -36,29 +37,13 @@ type Options struct {
 	DryRun bool
 }
 
-// Built is a transformation made into a pipeline, with the database
-// connections it opened.
-type Built struct {
-	Pipeline *etl.Pipeline
-	// Diffs are the MergeRows steps, by name, for their counts.
-	Diffs map[string]*step.Diff
-	dbs   map[string]*sqldb.DB
-}
-
-// Close closes the database connections.
-func (b *Built) Close() error {
-	var errs []error
-	for _, db := range b.dbs {
-		errs = append(errs, db.Close())
-	}
-	return errors.Join(errs...)
-}
-
-// Build makes an ArticleKit pipeline of a transformation. A file with
+// Build makes an ArticleKit pipeline of a transformation, opening the
+// connections its steps use; the built pipeline's Diffs are its MergeRows
+// steps (a .ktr file has no schedule: it runs once). A file with
 // unsupported steps fails with an *UnsupportedStepsError listing all of
 // them; settings ArticleKit cannot honour fail with an error naming the
 // step; nothing runs. Disabled hops are left out.
-func Build(t *Transformation, opts Options) (*Built, error) {
+func Build(t *Transformation, opts Options) (*built.Pipeline, error) {
 	if err := t.Check(); err != nil {
 		return nil, err
 	}
@@ -77,7 +62,7 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 		vars["java.io.tmpdir"] = os.TempDir() // Kettle's default sort directory
 	}
 	b := &builder{t: t, opts: opts, vars: vars,
-		built: &Built{Pipeline: etl.New(t.Name), Diffs: map[string]*step.Diff{}, dbs: map[string]*sqldb.DB{}}}
+		built: built.New(t.Name)}
 	var errs []error
 	for _, s := range t.Steps {
 		st, err := b.step(s)
@@ -146,7 +131,7 @@ type builder struct {
 	t     *Transformation
 	opts  Options
 	vars  Variables
-	built *Built
+	built *built.Pipeline
 	metas map[string]any
 }
 
@@ -261,9 +246,6 @@ func (b *builder) step(s Step) (etl.Step, error) {
 
 // db opens the named connection once.
 func (b *builder) db(name string) (*sqldb.DB, error) {
-	if db, ok := b.built.dbs[name]; ok {
-		return db, nil
-	}
 	for _, c := range b.t.Connections {
 		if c.Name != name {
 			continue
@@ -272,11 +254,10 @@ func (b *builder) db(name string) (*sqldb.DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		db, err := sqldb.Open(dsn, sqldb.Options{})
+		db, err := b.built.Connection(name, dsn)
 		if err != nil {
 			return nil, fmt.Errorf("connection %q: %w", name, err)
 		}
-		b.built.dbs[name] = db
 		return db, nil
 	}
 	return nil, fmt.Errorf("no connection %q in the file", name)

@@ -11,6 +11,7 @@ import (
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/built"
 	"github.com/articlekit/articlekit/etl/fileio"
 	"github.com/articlekit/articlekit/etl/restio"
 	"github.com/articlekit/articlekit/etl/sqlio"
@@ -18,35 +19,18 @@ import (
 	"github.com/articlekit/articlekit/restapi/client"
 )
 
-// Built is a pipeline built from a file, with the connections it opened.
-type Built struct {
-	Pipeline *etl.Pipeline
-	// Diffs are the pipeline's diff steps, by name, for their counts.
-	Diffs map[string]*step.Diff
-	// Schedule is when the file says the pipeline runs.
-	Schedule etl.Schedule
-	dbs      map[string]*sqldb.DB
-}
-
-// Close closes the connections.
-func (b *Built) Close() error {
-	var errs []error
-	for _, db := range b.dbs {
-		errs = append(errs, db.Close())
-	}
-	return errors.Join(errs...)
-}
-
 // Build opens the connections the steps use and builds the pipeline. With
 // dryRun, the steps that write (table, rest_writer, file_output) pass their
 // rows on without writing them: a diff then reports what a run would
-// change.
-func (f *File) Build(dryRun bool) (*Built, error) {
+// change. The built pipeline's Diffs are its diff steps, its Schedule the
+// file's.
+func (f *File) Build(dryRun bool) (*built.Pipeline, error) {
 	schedule, err := f.Scheduled()
 	if err != nil {
 		return nil, err
 	}
-	b := &Built{Pipeline: etl.New(f.Name), Diffs: map[string]*step.Diff{}, dbs: map[string]*sqldb.DB{}, Schedule: schedule}
+	b := built.New(f.Name)
+	b.Schedule = schedule
 	var rest *client.Client
 	for i, s := range f.Steps {
 		st, err := f.step(b, s, &rest)
@@ -73,20 +57,12 @@ func (f *File) Build(dryRun bool) (*Built, error) {
 	return b, nil
 }
 
-func (f *File) db(b *Built, name string) (*sqldb.DB, error) {
-	if db, ok := b.dbs[name]; ok {
-		return db, nil
-	}
+func (f *File) db(b *built.Pipeline, name string) (*sqldb.DB, error) {
 	url, ok := f.Connections[name]
 	if !ok {
 		return nil, fmt.Errorf("no connection %q", name)
 	}
-	db, err := sqldb.Open(url, sqldb.Options{})
-	if err != nil {
-		return nil, err
-	}
-	b.dbs[name] = db
-	return db, nil
+	return b.Connection(name, url)
 }
 
 func (f *File) client(rest **client.Client) (*client.Client, error) {
@@ -101,7 +77,7 @@ func (f *File) client(rest **client.Client) (*client.Client, error) {
 	return c, err
 }
 
-func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
+func (f *File) step(b *built.Pipeline, s Step, rest **client.Client) (etl.Step, error) {
 	switch s.Type {
 	case "query":
 		db, err := f.db(b, s.Connection)
@@ -216,7 +192,7 @@ func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
 	return nil, fmt.Errorf("unknown step type %q", s.Type)
 }
 
-func (f *File) table(b *Built, s Step) (etl.Step, error) {
+func (f *File) table(b *built.Pipeline, s Step) (etl.Step, error) {
 	db, err := f.db(b, s.Connection)
 	if err != nil {
 		return nil, err
@@ -244,7 +220,7 @@ func (f *File) table(b *Built, s Step) (etl.Step, error) {
 // checkpoint finds the checkpoint of an incremental query, which the
 // table step it names (checkpoint: STEP) keeps, or the only table step with
 // the same incremental fields.
-func (f *File) checkpoint(b *Built, query Step) (*sqlio.Checkpoint, error) {
+func (f *File) checkpoint(b *built.Pipeline, query Step) (*sqlio.Checkpoint, error) {
 	var found []Step
 	for _, s := range f.Steps {
 		if s.Type == "table" && slices.Equal(s.Incremental, query.Incremental) && (query.Checkpoint == "" || s.Name == query.Checkpoint) {
