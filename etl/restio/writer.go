@@ -21,10 +21,10 @@ type Replicator interface {
 // (PUT or DELETE /articles/{id} with Article-Version), so the target keeps
 // the source's ids, versions and timestamps and ignores what it already
 // has: rerunning a load is harmless. Rows need id and version fields; with
-// Flag set, rows flagged step.FlagDeleted are deleted (unconditionally when
-// they carry no version) and those flagged step.FlagIdentical skipped (a
-// Diff's output). The target must accept
-// replicated changes (REST_REPLICATION=true).
+// Flag set (a step.Diff's output), rows flagged step.FlagDeleted are
+// deleted (unconditionally when they carry no version) and those flagged
+// step.FlagIdentical skipped. The target must accept replicated changes
+// (REST_REPLICATION=true).
 type Writer struct {
 	Client Replicator
 	Fields Fields

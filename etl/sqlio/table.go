@@ -71,7 +71,8 @@ type Key struct {
 	Column, Op, Field, Field2 string
 }
 
-// Flags name the Sync operations' flag values; empty ones take the Diff's.
+// Flags name the Sync operations' flag values; empty ones take step.Diff's
+// (step.FlagNew, step.FlagChanged, step.FlagDeleted).
 type Flags struct{ Insert, Update, Delete string }
 
 // Table is a sink that writes rows into a table, Mode decides how. It
