@@ -105,10 +105,7 @@ func appendKey(buf []byte, v any) []byte {
 // AppendKey appends an encoding of the values of row at idx to buf: rows
 // whose values compare equal there, and only they, encode alike, so the
 // encodings serve as map keys.
-func AppendKey(buf []byte, row Row, idx []int) []byte { return keyOf(buf, row, idx) }
-
-// keyOf encodes the values of row at idx.
-func keyOf(buf []byte, row Row, idx []int) []byte {
+func AppendKey(buf []byte, row Row, idx []int) []byte {
 	for _, i := range idx {
 		buf = appendKey(buf, row[i])
 	}

@@ -5,17 +5,18 @@ import (
 	"fmt"
 
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // A pipeline from fixed rows through a filter and a computed field into a
 // collector.
 func ExamplePipeline_Run() {
 	schema := etl.MustSchema(etl.Field{Name: "title", Type: etl.String}, etl.Field{Name: "words", Type: etl.Integer})
-	out := &etl.Collector{}
+	out := &step.Collector{}
 	p := etl.New("example").
-		Then("read", etl.Rows{Schema: schema, Rows: []etl.Row{{"  Go  ", int64(900)}, {"Draft", int64(12)}, {"Kafka", int64(1500)}}}).
-		Then("long", etl.Filter{Where: etl.Expr(`words >= 100`)}).
-		Then("clean", etl.Compute{Fields: []etl.Computed{{Name: "title", Type: etl.String, Value: etl.Expr(`upper(trim(title))`)}}}).
+		Then("read", step.Rows{Schema: schema, Rows: []etl.Row{{"  Go  ", int64(900)}, {"Draft", int64(12)}, {"Kafka", int64(1500)}}}).
+		Then("long", step.Filter{Where: step.Expr(`words >= 100`)}).
+		Then("clean", step.Compute{Fields: []step.Computed{{Name: "title", Type: etl.String, Value: step.Expr(`upper(trim(title))`)}}}).
 		Then("keep", out)
 	res, err := p.Run(context.Background())
 	if err != nil {

@@ -59,7 +59,7 @@ func runPipelines(p runParams) error {
 		OnStart: func(context.Context) error {
 			for _, s := range p.Pipelines {
 				running.Go(func(ctx context.Context) {
-					err := RunScheduled(ctx, s.Pipeline, s.Schedule, p.Log, WithMetrics(p.Metrics))
+					err := RunScheduled(ctx, s.Pipeline, s.Schedule, WithLogger(p.Log), WithMetrics(p.Metrics))
 					if err != nil && ctx.Err() == nil {
 						p.Log.Error("pipeline failed", zap.String("pipeline", s.Pipeline.Name()), zap.Error(err))
 					}

@@ -36,8 +36,14 @@ type runConfig struct {
 	every     time.Duration
 }
 
-// WithLogger logs the run (start, end, failures) with its run id.
-func WithLogger(log *zap.Logger) RunOption { return func(c *runConfig) { c.log = log } }
+// WithLogger logs the run (start, end, failures) with its run id. Without
+// it, or with nil, nothing is logged.
+func WithLogger(log *zap.Logger) RunOption {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return func(c *runConfig) { c.log = log }
+}
 
 // WithMetrics counts the run's rows and records its outcome.
 func WithMetrics(m *Metrics) RunOption { return func(c *runConfig) { c.metrics = m } }
@@ -52,6 +58,15 @@ func WithBuffer(n int) RunOption { return func(c *runConfig) { c.buffer = n } }
 // its end.
 func WithProgress(interval time.Duration, fn func(Progress)) RunOption {
 	return func(c *runConfig) { c.progress, c.every = fn, interval }
+}
+
+func newRunConfig(opts []RunOption) runConfig {
+	cfg := runConfig{log: zap.NewNop(), batchSize: DefaultBatchSize, buffer: DefaultBuffer}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	cfg.batchSize, cfg.buffer = max(1, cfg.batchSize), max(0, cfg.buffer)
+	return cfg
 }
 
 // Progress is a run's state so far.
@@ -100,11 +115,7 @@ func (c *counters) stats(name string) StepStats {
 // The first step to fail stops the others; Run returns its error, wrapped
 // with the step's name, and the counts so far.
 func (p *Pipeline) Run(ctx context.Context, opts ...RunOption) (*Result, error) {
-	cfg := runConfig{log: zap.NewNop(), batchSize: DefaultBatchSize, buffer: DefaultBuffer}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	cfg.batchSize, cfg.buffer = max(1, cfg.batchSize), max(0, cfg.buffer)
+	cfg := newRunConfig(opts)
 	res := &Result{RunID: uuid.NewString(), Pipeline: p.name, Started: time.Now()}
 	log := cfg.log.With(zap.String("pipeline", p.name), zap.String("run_id", res.RunID))
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -76,19 +77,19 @@ func (s Schedule) Validate() error {
 	return err
 }
 
-// RunScheduled runs p on schedule s until ctx ends. A one-off schedule
-// returns the run's error; a repeating one logs a failed run and goes on
-// (the metrics count it), returning nil when ctx ends. A cron schedule
-// waits for its first time; the others start at once.
-func RunScheduled(ctx context.Context, p *Pipeline, s Schedule, log *zap.Logger, opts ...RunOption) error {
+// RunScheduled runs p on schedule s until ctx ends, each run with opts. A
+// one-off schedule returns the run's error; a repeating one logs a failed
+// run (with the logger of WithLogger, if any) and goes on (the metrics
+// count it), returning nil when ctx ends. A cron schedule waits for its
+// first time; the others start at once.
+func RunScheduled(ctx context.Context, p *Pipeline, s Schedule, opts ...RunOption) error {
 	next, err := s.plan()
 	if err != nil {
 		return err
 	}
-	if log == nil {
-		log = zap.NewNop()
-	}
-	log = log.Named("etl").With(zap.String("pipeline", p.Name()))
+	log := newRunConfig(opts).log.Named("etl").With(zap.String("pipeline", p.Name()))
+	// The named logger goes last, so that it is the one the runs use.
+	opts = append(slices.Clip(opts), WithLogger(log))
 	at := time.Now()
 	if s.Cron != "" {
 		at, _ = next(at, at)
@@ -98,7 +99,7 @@ func RunScheduled(ctx context.Context, p *Pipeline, s Schedule, log *zap.Logger,
 			return nil
 		}
 		started := time.Now()
-		_, err := p.Run(ctx, append([]RunOption{WithLogger(log)}, opts...)...)
+		_, err := p.Run(ctx, opts...)
 		var ok bool
 		if at, ok = next(started, time.Now()); !ok {
 			return err

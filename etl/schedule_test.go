@@ -12,12 +12,14 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/internal/etltest"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // counting is a pipeline that counts its runs, failing those fail says,
 // and cancels its context after stopAfter runs.
 func counting(runs *atomic.Int64, fail func(n int64) bool, stopAfter int64, cancel context.CancelFunc) *etl.Pipeline {
-	step := etl.Compute{Fields: []etl.Computed{{Name: "x", Value: etl.Func{Fields: []string{"id"}, Fn: func(args []any) (any, error) {
+	count := step.Compute{Fields: []step.Computed{{Name: "x", Value: step.Func{Fields: []string{"id"}, Fn: func(args []any) (any, error) {
 		if args[0] != int64(1) {
 			return nil, nil
 		}
@@ -30,7 +32,7 @@ func counting(runs *atomic.Int64, fail func(n int64) bool, stopAfter int64, canc
 		}
 		return nil, nil
 	}}}}}
-	return etl.New("counting").Then("source", peopleRows()).Then("count", step).Then("sink", &etl.Collector{})
+	return etl.New("counting").Then("source", etltest.PeopleRows()).Then("count", count).Then("sink", &step.Collector{})
 }
 
 func TestSchedules(t *testing.T) {
@@ -52,7 +54,7 @@ func TestSchedules(t *testing.T) {
 			if tt.schedule.Cron != "" {
 				stopAfter = 1
 			}
-			err := etl.RunScheduled(ctx, counting(&runs, tt.fail, stopAfter, cancel), tt.schedule, zap.NewNop())
+			err := etl.RunScheduled(ctx, counting(&runs, tt.fail, stopAfter, cancel), tt.schedule, etl.WithLogger(zap.NewNop()))
 			if err != nil || runs.Load() < stopAfter {
 				t.Fatalf("RunScheduled = %v after %d runs, want nil after %d", err, runs.Load(), stopAfter)
 			}
@@ -60,7 +62,7 @@ func TestSchedules(t *testing.T) {
 	}
 	t.Run("once returns the run's error", func(t *testing.T) {
 		var runs atomic.Int64
-		err := etl.RunScheduled(context.Background(), counting(&runs, func(int64) bool { return true }, 0, nil), etl.Schedule{}, nil)
+		err := etl.RunScheduled(context.Background(), counting(&runs, func(int64) bool { return true }, 0, nil), etl.Schedule{})
 		if err == nil || runs.Load() != 1 {
 			t.Fatalf("err %v after %d runs", err, runs.Load())
 		}

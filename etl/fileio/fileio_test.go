@@ -12,6 +12,7 @@ import (
 
 	"github.com/articlekit/articlekit/etl"
 	"github.com/articlekit/articlekit/etl/fileio"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 var schema = etl.MustSchema(
@@ -21,8 +22,8 @@ var schema = etl.MustSchema(
 
 var at = time.Date(2026, 11, 26, 5, 0, 0, 0, time.UTC)
 
-func source() etl.Rows {
-	return etl.Rows{Schema: schema, Rows: []etl.Row{
+func source() step.Rows {
+	return step.Rows{Schema: schema, Rows: []etl.Row{
 		{int64(1), `quote " comma, newline` + "\n" + `é`, 1.5, at},
 		{int64(2), "", nil, nil},
 	}}
@@ -39,7 +40,7 @@ func TestRoundTrip(t *testing.T) {
 			if _, err := etl.New("write").Then("rows", source()).Then("file", &fileio.Sink{Path: path, Format: f.format}).Run(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			out := &etl.Collector{}
+			out := &step.Collector{}
 			src := &fileio.Source{Path: path, Format: f.format, Fields: schema.Fields()}
 			if _, err := etl.New("read").Then("file", src).Then("out", out).Run(context.Background()); err != nil {
 				t.Fatal(err)
@@ -72,7 +73,7 @@ func TestSourceErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := etl.New("read").Then("file", &fileio.Source{Path: path, Format: tt.format, Fields: tt.fields}).
-				Then("out", &etl.Collector{}).Run(context.Background())
+				Then("out", &step.Collector{}).Run(context.Background())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want %q", err, tt.want)
 			}
@@ -86,7 +87,7 @@ func TestSinkIsAtomic(t *testing.T) {
 	if err := os.WriteFile(path, []byte("before\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	boom := etl.Compute{Fields: []etl.Computed{{Name: "x", Value: etl.Func{Fields: []string{"id"}, Fn: func(a []any) (any, error) {
+	boom := step.Compute{Fields: []step.Computed{{Name: "x", Value: step.Func{Fields: []string{"id"}, Fn: func(a []any) (any, error) {
 		if a[0] == int64(2) {
 			return nil, errors.New("boom")
 		}
@@ -118,7 +119,7 @@ func FuzzSource(f *testing.F) {
 		if csv {
 			format = fileio.CSV
 		}
-		out := &etl.Collector{}
+		out := &step.Collector{}
 		_, _ = etl.New("fuzz").Then("file", &fileio.Source{Path: path, Format: format}).Then("out", out).Run(context.Background())
 		for _, r := range out.Rows() {
 			if len(r) != out.Schema().Len() {
@@ -142,7 +143,7 @@ func TestCSVRecordLimit(t *testing.T) {
 		f.WriteString(line)
 	}
 	f.Close()
-	_, err = etl.New("big").Then("file", &fileio.Source{Path: path}).Then("out", &etl.Collector{}).Run(context.Background())
+	_, err = etl.New("big").Then("file", &fileio.Source{Path: path}).Then("out", &step.Collector{}).Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "record larger than") {
 		t.Fatalf("error %v", err)
 	}

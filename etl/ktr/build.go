@@ -12,8 +12,10 @@ import (
 
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/built"
 	"github.com/articlekit/articlekit/etl/restio"
 	"github.com/articlekit/articlekit/etl/sqlio"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // Options tune Build.
@@ -35,29 +37,13 @@ type Options struct {
 	DryRun bool
 }
 
-// Built is a transformation made into a pipeline, with the database
-// connections it opened.
-type Built struct {
-	Pipeline *etl.Pipeline
-	// Diffs are the MergeRows steps, by name, for their counts.
-	Diffs map[string]*etl.Diff
-	dbs   map[string]*sqldb.DB
-}
-
-// Close closes the database connections.
-func (b *Built) Close() error {
-	var errs []error
-	for _, db := range b.dbs {
-		errs = append(errs, db.Close())
-	}
-	return errors.Join(errs...)
-}
-
-// Build makes an ArticleKit pipeline of a transformation. A file with
+// Build makes an ArticleKit pipeline of a transformation, opening the
+// connections its steps use; the built pipeline's Diffs are its MergeRows
+// steps (a .ktr file has no schedule: it runs once). A file with
 // unsupported steps fails with an *UnsupportedStepsError listing all of
 // them; settings ArticleKit cannot honour fail with an error naming the
 // step; nothing runs. Disabled hops are left out.
-func Build(t *Transformation, opts Options) (*Built, error) {
+func Build(t *Transformation, opts Options) (*built.Pipeline, error) {
 	if err := t.Check(); err != nil {
 		return nil, err
 	}
@@ -76,16 +62,16 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 		vars["java.io.tmpdir"] = os.TempDir() // Kettle's default sort directory
 	}
 	b := &builder{t: t, opts: opts, vars: vars,
-		built: &Built{Pipeline: etl.New(t.Name), Diffs: map[string]*etl.Diff{}, dbs: map[string]*sqldb.DB{}}}
+		built: built.New(t.Name)}
 	var errs []error
 	for _, s := range t.Steps {
-		step, err := b.step(s)
+		st, err := b.step(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("ktr: step %q (%s): %w", s.Name, s.Type, err))
 			continue
 		}
 		if opts.DryRun {
-			if step, err = dryRun(s, step); err != nil {
+			if st, err = dryRun(s, st); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -95,13 +81,13 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 			o = append(o, etl.Distribute())
 		}
 		if s.Copies > 1 {
-			if _, ok := step.(etl.Concurrent); !ok {
+			if _, ok := st.(etl.Concurrent); !ok {
 				errs = append(errs, fmt.Errorf("ktr: step %q (%s): %d copies: this step runs as one", s.Name, s.Type, s.Copies))
 				continue
 			}
 			o = append(o, etl.Copies(s.Copies))
 		}
-		b.built.Pipeline.Add(s.Name, step, o...)
+		b.built.Pipeline.Add(s.Name, st, o...)
 	}
 	if len(errs) > 0 {
 		_ = b.built.Close()
@@ -117,10 +103,10 @@ func Build(t *Transformation, opts Options) (*Built, error) {
 
 // dryRun makes the steps that write pass their rows on instead. A REST
 // call may write too: only GETs may run dry.
-func dryRun(s Step, step etl.Step) (etl.Step, error) {
-	switch x := step.(type) {
+func dryRun(s Step, st etl.Step) (etl.Step, error) {
+	switch x := st.(type) {
 	case *sqlio.Table:
-		return etl.Pass{}, nil
+		return step.Pass{}, nil
 	case *restio.Request:
 		method := cmp.Or(x.Method, http.MethodGet)
 		if x.MethodField != "" {
@@ -130,7 +116,7 @@ func dryRun(s Step, step etl.Step) (etl.Step, error) {
 			return nil, fmt.Errorf("ktr: step %q (%s): a dry run cannot send %s requests", s.Name, s.Type, method)
 		}
 	}
-	return step, nil
+	return st, nil
 }
 
 func splitPath(p string) (dir, file string) {
@@ -145,7 +131,7 @@ type builder struct {
 	t     *Transformation
 	opts  Options
 	vars  Variables
-	built *Built
+	built *built.Pipeline
 	metas map[string]any
 }
 
@@ -154,29 +140,29 @@ type builder struct {
 func (b *builder) hop(h Hop) etl.Hop {
 	hop := etl.Hop{From: h.From, To: h.To}
 	switch m := b.metas[h.From].(type) {
-	case *FilterRowsMeta:
+	case *filterRowsMeta:
 		if h.To == m.SendFalseTo && m.SendFalseTo != "" {
-			hop.FromPort = etl.Unmatched
+			hop.FromPort = step.Unmatched
 		}
 	}
 	switch m := b.metas[h.To].(type) {
-	case *StreamLookupMeta:
+	case *streamLookupMeta:
 		if h.From == m.From {
-			hop.ToPort = etl.LookupPort
+			hop.ToPort = step.LookupPort
 		}
-	case *MergeRowsMeta:
+	case *mergeRowsMeta:
 		switch h.From {
 		case m.Reference:
-			hop.ToPort = etl.ReferencePort
+			hop.ToPort = step.ReferencePort
 		case m.Compare:
-			hop.ToPort = etl.ComparePort
+			hop.ToPort = step.ComparePort
 		}
 	}
 	return hop
 }
 
 func (b *builder) step(s Step) (etl.Step, error) {
-	meta, err := s.Decode()
+	meta, err := s.decode()
 	if err != nil {
 		return nil, err
 	}
@@ -185,74 +171,74 @@ func (b *builder) step(s Step) (etl.Step, error) {
 	}
 	b.metas[s.Name] = meta
 	switch m := meta.(type) {
-	case *DummyMeta:
-		return etl.Pass{}, nil
-	case *TableInputMeta:
+	case *dummyMeta:
+		return step.Pass{}, nil
+	case *tableInputMeta:
 		return b.tableInput(m)
-	case *TableOutputMeta:
+	case *tableOutputMeta:
 		return b.tableOutput(m)
-	case *InsertUpdateMeta:
-		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Merge, m.Keys, m.Values)
+	case *insertUpdateMeta:
+		t, err := b.table(m.lookupTable, sqlio.Merge, m.Values)
 		if err == nil && m.UpdateBypassed {
 			for i := range t.Columns {
 				t.Columns[i].Keep = true
 			}
 		}
 		return t, err
-	case *UpdateMeta:
-		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Update, m.Keys, m.Values)
+	case *updateMeta:
+		t, err := b.table(m.lookupTable, sqlio.Update, m.Values)
 		if err == nil {
 			t.IgnoreMissing = bool(m.ErrorIgnored)
 		}
 		return t, err
-	case *DeleteMeta:
-		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Delete, m.Keys, nil)
+	case *deleteMeta:
+		t, err := b.table(m.lookupTable, sqlio.Delete, nil)
 		if err == nil {
 			t.IgnoreMissing = true // Kettle's Delete deletes what matches, if anything
 		}
 		return t, err
-	case *SynchronizeAfterMergeMeta:
+	case *synchronizeAfterMergeMeta:
 		if m.TableNameInField {
 			return nil, errors.New("a table name taken from a field is not supported")
 		}
-		t, err := b.table(m.Connection, m.Schema, m.Table, m.CommitSize, sqlio.Sync, m.Keys, m.Values)
+		t, err := b.table(m.lookupTable, sqlio.Sync, m.Values)
 		if err == nil {
 			t.Flag = m.OperationOrderField
 			t.Flags = sqlio.Flags{Insert: m.OrderInsert, Update: m.OrderUpdate, Delete: m.OrderDelete}
 			t.IgnoreMissing = !bool(m.PerformLookup)
 		}
 		return t, err
-	case *MergeRowsMeta:
-		d := &etl.Diff{Keys: m.Keys, Values: m.Values, Flag: m.FlagField}
+	case *mergeRowsMeta:
+		d := &step.Diff{Keys: m.Keys, Values: m.Values, Flag: m.FlagField}
 		b.built.Diffs[s.Name] = d
 		return d, nil
-	case *SelectValuesMeta:
+	case *selectValuesMeta:
 		return selectValues(m)
-	case *FilterRowsMeta:
-		return etl.Filter{Where: condition{m.Condition}}, nil
-	case *ConstantMeta:
+	case *filterRowsMeta:
+		return step.Filter{Where: conditionExpr{m.Condition}}, nil
+	case *constantMeta:
 		return constants(m.Fields, b.vars)
-	case *ValueMapperMeta:
+	case *valueMapperMeta:
 		return valueMapper(m), nil
-	case *CalculatorMeta:
+	case *calculatorMeta:
 		return calculator(m, b.vars)
-	case *SortRowsMeta:
+	case *sortRowsMeta:
 		memory, err := b.number("sort size", m.SortSize)
 		if err != nil {
 			return nil, err
 		}
-		sort := etl.Sort{Unique: bool(m.Unique), Memory: int(min(memory, 1<<30)), Dir: b.vars.Expand(m.Directory)}
+		sort := step.Sort{Unique: bool(m.Unique), Memory: int(min(memory, 1<<30)), Dir: b.vars.Expand(m.Directory)}
 		for _, f := range m.Fields {
-			sort.Keys = append(sort.Keys, etl.SortKey{Field: f.Name, Descending: !bool(f.Ascending), IgnoreCase: !bool(f.CaseSensitive)})
+			sort.Keys = append(sort.Keys, step.SortKey{Field: f.Name, Descending: !bool(f.Ascending), IgnoreCase: !bool(f.CaseSensitive)})
 		}
 		return sort, nil
-	case *StreamLookupMeta:
+	case *streamLookupMeta:
 		return streamLookup(m)
-	case *DataGridMeta:
+	case *dataGridMeta:
 		return dataGrid(m)
-	case *RowGeneratorMeta:
+	case *rowGeneratorMeta:
 		return b.rowGenerator(m)
-	case *RestMeta:
+	case *restMeta:
 		return b.rest(m)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupportedStep, s.Type)
@@ -260,9 +246,6 @@ func (b *builder) step(s Step) (etl.Step, error) {
 
 // db opens the named connection once.
 func (b *builder) db(name string) (*sqldb.DB, error) {
-	if db, ok := b.built.dbs[name]; ok {
-		return db, nil
-	}
 	for _, c := range b.t.Connections {
 		if c.Name != name {
 			continue
@@ -271,11 +254,10 @@ func (b *builder) db(name string) (*sqldb.DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		db, err := sqldb.Open(dsn, sqldb.Options{})
+		db, err := b.built.Connection(name, dsn)
 		if err != nil {
 			return nil, fmt.Errorf("connection %q: %w", name, err)
 		}
-		b.built.dbs[name] = db
 		return db, nil
 	}
 	return nil, fmt.Errorf("no connection %q in the file", name)
@@ -294,7 +276,7 @@ func (b *builder) number(what, text string) (int64, error) {
 	return n, nil
 }
 
-func (b *builder) tableInput(m *TableInputMeta) (etl.Step, error) {
+func (b *builder) tableInput(m *tableInputMeta) (etl.Step, error) {
 	if m.ExecuteEachRow || m.Lookup != "" {
 		return nil, errors.New("queries run for each row of another step are not supported")
 	}
@@ -304,7 +286,7 @@ func (b *builder) tableInput(m *TableInputMeta) (etl.Step, error) {
 	}
 	query := m.SQL
 	if m.VariablesActive {
-		if missing := b.vars.Missing(query); len(missing) > 0 {
+		if missing := b.vars.missing(query); len(missing) > 0 {
 			return nil, fmt.Errorf("no value for variables %s", strings.Join(missing, ", "))
 		}
 		query = b.vars.Expand(query)
@@ -327,7 +309,7 @@ func (b *builder) qualified(schema, table string) string {
 	return table
 }
 
-func (b *builder) tableOutput(m *TableOutputMeta) (etl.Step, error) {
+func (b *builder) tableOutput(m *tableOutputMeta) (etl.Step, error) {
 	switch {
 	case bool(m.TableNameInField):
 		return nil, errors.New("a table name taken from a field is not supported")
@@ -355,22 +337,22 @@ func (b *builder) tableOutput(m *TableOutputMeta) (etl.Step, error) {
 
 // table builds the sink of the steps that find rows by keys. The key
 // columns compared with = are written on insert too, as Kettle does.
-func (b *builder) table(conn, schema, table, commitSize string, mode sqlio.Mode, keys []KeyField, values []ValueField) (*sqlio.Table, error) {
-	db, err := b.db(conn)
+func (b *builder) table(lt lookupTable, mode sqlio.Mode, values []valueField) (*sqlio.Table, error) {
+	db, err := b.db(lt.Connection)
 	if err != nil {
 		return nil, err
 	}
-	commit, err := b.number("commit size", commitSize)
+	commit, err := b.number("commit size", lt.CommitSize)
 	if err != nil {
 		return nil, err
 	}
-	t := &sqlio.Table{DB: db, Name: b.qualified(schema, table), Mode: mode, CommitSize: int(commit)}
+	t := &sqlio.Table{DB: db, Name: b.qualified(lt.Schema, lt.Table), Mode: mode, CommitSize: int(commit)}
 	written := map[string]bool{}
 	for _, v := range values {
 		t.Columns = append(t.Columns, sqlio.Column{Name: v.Name, Field: v.Rename, Keep: !bool(v.Update)})
 		written[v.Name] = true
 	}
-	for _, k := range keys {
+	for _, k := range lt.Keys {
 		t.Keys = append(t.Keys, sqlio.Key{Column: k.Field, Op: k.Condition, Field: k.Name, Field2: k.Name2})
 		if k.Condition == "=" && !written[k.Field] && mode != sqlio.Delete {
 			t.Columns = append(t.Columns, sqlio.Column{Name: k.Field, Field: k.Name, Keep: true})
@@ -383,10 +365,10 @@ func (b *builder) table(conn, schema, table, commitSize string, mode sqlio.Mode,
 	return t, nil
 }
 
-func selectValues(m *SelectValuesMeta) (etl.Step, error) {
-	s := etl.Select{Unspecified: bool(m.SelectUnspecified), UnspecifiedByName: true, Remove: m.Remove}
+func selectValues(m *selectValuesMeta) (etl.Step, error) {
+	s := step.Select{Unspecified: bool(m.SelectUnspecified), UnspecifiedByName: true, Remove: m.Remove}
 	for _, f := range m.Fields {
-		s.Fields = append(s.Fields, etl.Pick{Name: f.Name, Rename: f.Rename})
+		s.Fields = append(s.Fields, step.Pick{Name: f.Name, Rename: f.Rename})
 	}
 	for _, mt := range m.Meta {
 		typ, err := fieldType(mt.Type)
@@ -397,13 +379,13 @@ func selectValues(m *SelectValuesMeta) (etl.Step, error) {
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", mt.Name, err)
 		}
-		s.Retype = append(s.Retype, etl.Retype{Name: mt.Name, Rename: mt.Rename, Type: typ, Layout: layout})
+		s.Retype = append(s.Retype, step.Retype{Name: mt.Name, Rename: mt.Rename, Type: typ, Layout: layout})
 	}
 	return s, nil
 }
 
-func constants(fields []ConstantField, vars Variables) (etl.Constants, error) {
-	var c etl.Constants
+func constants(fields []constantField, vars Variables) (step.Constants, error) {
+	var c step.Constants
 	for _, f := range fields {
 		typ, err := fieldType(f.Type)
 		if err != nil {
@@ -413,13 +395,13 @@ func constants(fields []ConstantField, vars Variables) (etl.Constants, error) {
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", f.Name, err)
 		}
-		c = append(c, etl.Constant{Name: f.Name, Type: typ, Value: v})
+		c = append(c, step.Constant{Name: f.Name, Type: typ, Value: v})
 	}
 	return c, nil
 }
 
-func valueMapper(m *ValueMapperMeta) etl.Step {
-	mv := etl.MapValues{Field: m.FieldToUse, Target: m.TargetField, Mapping: map[string]string{}}
+func valueMapper(m *valueMapperMeta) etl.Step {
+	mv := step.MapValues{Field: m.FieldToUse, Target: m.TargetField, Mapping: map[string]string{}}
 	for _, mp := range m.Mappings {
 		if mp.Source == "" {
 			target := mp.Target
@@ -435,22 +417,22 @@ func valueMapper(m *ValueMapperMeta) etl.Step {
 	return mv
 }
 
-func streamLookup(m *StreamLookupMeta) (etl.Step, error) {
-	l := etl.Lookup{}
+func streamLookup(m *streamLookupMeta) (etl.Step, error) {
+	l := step.Lookup{}
 	for _, k := range m.Keys {
-		l.Keys = append(l.Keys, etl.LookupKey{Field: k.Name, LookupField: k.Field})
+		l.Keys = append(l.Keys, step.LookupKey{Field: k.Name, LookupField: k.Field})
 	}
 	for _, v := range m.Values {
 		def, err := parseValue(v.Default, v.Type, "", "", "", false)
 		if err != nil {
 			return nil, fmt.Errorf("value %q: default: %w", v.Name, err)
 		}
-		l.Values = append(l.Values, etl.LookupValue{LookupField: v.Name, Rename: v.Rename, Default: def})
+		l.Values = append(l.Values, step.LookupValue{LookupField: v.Name, Rename: v.Rename, Default: def})
 	}
 	return l, nil
 }
 
-func dataGrid(m *DataGridMeta) (etl.Step, error) {
+func dataGrid(m *dataGridMeta) (etl.Step, error) {
 	fields := make([]etl.Field, len(m.Fields))
 	for i, f := range m.Fields {
 		typ, err := fieldType(f.Type)
@@ -463,7 +445,7 @@ func dataGrid(m *DataGridMeta) (etl.Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows := etl.Rows{Schema: schema}
+	rows := step.Rows{Schema: schema}
 	for n, line := range m.Rows {
 		row := make(etl.Row, len(fields))
 		for i, f := range m.Fields {
@@ -483,7 +465,7 @@ func dataGrid(m *DataGridMeta) (etl.Step, error) {
 	return rows, nil
 }
 
-func (b *builder) rowGenerator(m *RowGeneratorMeta) (etl.Step, error) {
+func (b *builder) rowGenerator(m *rowGeneratorMeta) (etl.Step, error) {
 	if m.RowTimeField != "" || m.LastTimeField != "" {
 		return nil, errors.New("row time fields are not supported")
 	}
@@ -508,7 +490,7 @@ func (b *builder) rowGenerator(m *RowGeneratorMeta) (etl.Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows := etl.Rows{Schema: schema, Rows: []etl.Row{row}, Times: limit, Forever: bool(m.NeverEnding),
+	rows := step.Rows{Schema: schema, Rows: []etl.Row{row}, Times: limit, Forever: bool(m.NeverEnding),
 		Interval: time.Duration(interval) * time.Millisecond}
 	if limit == 0 && !rows.Forever {
 		rows.Rows = nil
@@ -516,7 +498,7 @@ func (b *builder) rowGenerator(m *RowGeneratorMeta) (etl.Step, error) {
 	return rows, nil
 }
 
-func (b *builder) rest(m *RestMeta) (etl.Step, error) {
+func (b *builder) rest(m *restMeta) (etl.Step, error) {
 	switch {
 	case m.HTTPLogin != "" || m.ProxyHost != "" || m.TrustStoreFile != "":
 		return nil, errors.New("authentication, proxies and trust stores are not supported")

@@ -16,11 +16,13 @@ import (
 	"github.com/articlekit/articlekit/articles/articlestest"
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/built"
 	"github.com/articlekit/articlekit/etl/ktr"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // build parses and builds a sample file, closing it when the test ends.
-func build(t *testing.T, file string, opts ktr.Options) *ktr.Built {
+func build(t *testing.T, file string, opts ktr.Options) *built.Pipeline {
 	t.Helper()
 	tr, err := ktr.ParseFile(filepath.Join("testdata", file))
 	if err != nil {
@@ -35,14 +37,14 @@ func build(t *testing.T, file string, opts ktr.Options) *ktr.Built {
 }
 
 // probe collects what the named step emits.
-func probe(b *ktr.Built, step string) *etl.Collector {
-	c := &etl.Collector{}
-	name := "probe " + step
-	b.Pipeline.Add(name, c).Connect(etl.Hop{From: step, To: name})
+func probe(b *built.Pipeline, from string) *step.Collector {
+	c := &step.Collector{}
+	name := "probe " + from
+	b.Pipeline.Add(name, c).Connect(etl.Hop{From: from, To: name})
 	return c
 }
 
-func run(t *testing.T, b *ktr.Built) *etl.Result {
+func run(t *testing.T, b *built.Pipeline) *etl.Result {
 	t.Helper()
 	res, err := b.Pipeline.Run(context.Background())
 	if err != nil {

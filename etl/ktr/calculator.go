@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // calcFunc computes a Calculator field from the values of fields A, B, C.
@@ -282,8 +283,8 @@ func datePart(part func(time.Time) int) func(a, _, _ any) (any, error) {
 }
 
 // calculator turns a Calculator step into a Compute step.
-func calculator(m *CalculatorMeta, vars Variables) (etl.Step, error) {
-	c := etl.Compute{}
+func calculator(m *calculatorMeta, vars Variables) (etl.Step, error) {
+	c := step.Compute{}
 	var unsupported []string
 	for _, calc := range m.Calculations {
 		typ, err := fieldType(calc.ValueType)
@@ -294,10 +295,10 @@ func calculator(m *CalculatorMeta, vars Variables) (etl.Step, error) {
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", calc.FieldName, err)
 		}
-		var value etl.Expression
+		var value step.Expression
 		if calc.CalcType == "CONSTANT" {
 			constant := vars.Expand(calc.FieldA)
-			value = etl.Func{Fn: func([]any) (any, error) { return constant, nil }}
+			value = step.Func{Fn: func([]any) (any, error) { return constant, nil }}
 			if typ == etl.Any {
 				typ = etl.String
 			}
@@ -313,7 +314,7 @@ func calculator(m *CalculatorMeta, vars Variables) (etl.Step, error) {
 					return nil, fmt.Errorf("field %q: %s needs field %c", calc.FieldName, calc.CalcType, 'A'+i)
 				}
 			}
-			value = etl.Func{Fields: fields, Fn: func(args []any) (any, error) {
+			value = step.Func{Fields: fields, Fn: func(args []any) (any, error) {
 				var abc [3]any
 				copy(abc[:], args)
 				return f.fn(abc[0], abc[1], abc[2])
@@ -322,7 +323,7 @@ func calculator(m *CalculatorMeta, vars Variables) (etl.Step, error) {
 				typ = f.result
 			}
 		}
-		c.Fields = append(c.Fields, etl.Computed{Name: calc.FieldName, Type: typ, Value: value, Layout: layout})
+		c.Fields = append(c.Fields, step.Computed{Name: calc.FieldName, Type: typ, Value: value, Layout: layout})
 		if calc.RemovedFromResult {
 			c.Remove = append(c.Remove, calc.FieldName)
 		}

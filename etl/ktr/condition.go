@@ -7,16 +7,17 @@ import (
 	"strings"
 
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
-// condition is a FilterRows condition as an etl.Expression, evaluated as
+// condition is a FilterRows condition as an step.Expression, evaluated as
 // Kettle does: sub-conditions left to right without precedence, negation
 // last, nulls lowest in comparisons.
-type condition struct{ c *Condition }
+type conditionExpr struct{ c *condition }
 
 // Bind compiles the condition against the rows' schema: every field it
 // names must exist, every constant and pattern must parse.
-func (k condition) Bind(in *etl.Schema) (etl.Evaluator, error) {
+func (k conditionExpr) Bind(in *etl.Schema) (step.Evaluator, error) {
 	test, err := compile(k.c, in)
 	if err != nil {
 		return nil, err
@@ -26,7 +27,7 @@ func (k condition) Bind(in *etl.Schema) (etl.Evaluator, error) {
 
 type test func(etl.Row) (bool, error)
 
-func compile(c *Condition, in *etl.Schema) (test, error) {
+func compile(c *condition, in *etl.Schema) (test, error) {
 	if c == nil {
 		return func(etl.Row) (bool, error) { return true, nil }, nil
 	}
@@ -46,7 +47,7 @@ func compile(c *Condition, in *etl.Schema) (test, error) {
 	}, nil
 }
 
-func compileGroup(subs []*Condition, in *etl.Schema) (test, error) {
+func compileGroup(subs []*condition, in *etl.Schema) (test, error) {
 	tests := make([]test, len(subs))
 	for i, sub := range subs {
 		t, err := compile(sub, in)
@@ -81,7 +82,7 @@ func compileGroup(subs []*Condition, in *etl.Schema) (test, error) {
 	}, nil
 }
 
-func compileAtom(c *Condition, in *etl.Schema) (test, error) {
+func compileAtom(c *condition, in *etl.Schema) (test, error) {
 	if c.Function == "TRUE" || c.LeftValue == "" && c.Function == "" {
 		return func(etl.Row) (bool, error) { return true, nil }, nil
 	}

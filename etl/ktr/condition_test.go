@@ -11,18 +11,18 @@ func TestCondition(t *testing.T) {
 	schema := etl.MustSchema(etl.Field{Name: "n", Type: etl.Integer}, etl.Field{Name: "s", Type: etl.String},
 		etl.Field{Name: "m", Type: etl.Integer}, etl.Field{Name: "f", Type: etl.Number})
 	row := etl.Row{int64(5), "Hello.World", nil, 2.0}
-	exact := func(text, typ string) *ExactValue { return &ExactValue{Text: text, Type: typ} }
-	atom := func(left, fn string, right *ExactValue) *Condition {
-		return &Condition{LeftValue: left, Function: fn, RightExact: right}
+	exact := func(text, typ string) *exactValue { return &exactValue{Text: text, Type: typ} }
+	atom := func(left, fn string, right *exactValue) *condition {
+		return &condition{LeftValue: left, Function: fn, RightExact: right}
 	}
 	tests := []struct {
 		name string
-		c    *Condition
+		c    *condition
 		want bool
 	}{
 		{"=", atom("n", "=", exact("5", "Integer")), true},
 		{"< across types", atom("n", "<", exact("5.5", "Number")), true},
-		{"field to field", &Condition{LeftValue: "n", Function: ">", RightValue: "m"}, true}, // null is lowest
+		{"field to field", &condition{LeftValue: "n", Function: ">", RightValue: "m"}, true}, // null is lowest
 		{"IS NULL", atom("m", "IS NULL", nil), true},
 		{"IS NOT NULL", atom("m", "IS NOT NULL", nil), false},
 		{"CONTAINS", atom("s", "CONTAINS", exact("o.W", "String")), true},
@@ -37,14 +37,14 @@ func TestCondition(t *testing.T) {
 		{"and compares as a number", atom("n", ">", exact("10", "String")), false},
 		{"IN LIST of numbers", atom("f", "IN LIST", exact("2.0;3.0", "String")), true},
 		{"null left is false for text", atom("m", "CONTAINS", exact("", "String")), false},
-		{"negated", &Condition{Negate: true, LeftValue: "n", Function: "=", RightExact: exact("5", "Integer")}, false},
-		{"TRUE", &Condition{Function: "TRUE"}, true},
-		{"left to right, no precedence: true OR x AND false", &Condition{Conditions: []*Condition{
+		{"negated", &condition{Negate: true, LeftValue: "n", Function: "=", RightExact: exact("5", "Integer")}, false},
+		{"TRUE", &condition{Function: "TRUE"}, true},
+		{"left to right, no precedence: true OR x AND false", &condition{Conditions: []*condition{
 			atom("n", "=", exact("5", "Integer")),
 			{Operator: "OR", LeftValue: "n", Function: "=", RightExact: exact("1", "Integer")},
 			{Operator: "AND", LeftValue: "n", Function: "=", RightExact: exact("2", "Integer")},
 		}}, false},
-		{"AND NOT, XOR", &Condition{Conditions: []*Condition{
+		{"AND NOT, XOR", &condition{Conditions: []*condition{
 			atom("n", "=", exact("5", "Integer")),
 			{Operator: "AND NOT", LeftValue: "m", Function: "IS NOT NULL"},
 			{Operator: "XOR", LeftValue: "s", Function: "IS NULL"},
@@ -52,7 +52,7 @@ func TestCondition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			eval, err := condition{tt.c}.Bind(schema)
+			eval, err := conditionExpr{tt.c}.Bind(schema)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,13 +61,13 @@ func TestCondition(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []*Condition{
+	for _, bad := range []*condition{
 		atom("nope", "=", exact("1", "Integer")),
 		atom("n", "=", exact("x", "Integer")),
 		atom("s", "REGEXP", exact("(", "String")),
 		atom("s", "REGEXP", exact(`(?=x)`, "String")),
 	} {
-		if _, err := (condition{bad}).Bind(schema); err == nil {
+		if _, err := (conditionExpr{bad}).Bind(schema); err == nil {
 			t.Errorf("Bind(%+v) succeeded", bad)
 		}
 	}

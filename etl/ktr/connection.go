@@ -48,7 +48,7 @@ func (c Connection) dsn(vars Variables, overrides map[string]string, prefix stri
 	var missing []string
 	seen := map[string]bool{}
 	expand := func(s string) string {
-		for _, name := range vars.Missing(s) {
+		for _, name := range vars.missing(s) {
 			if !seen[name] {
 				seen[name] = true
 				missing = append(missing, name)

@@ -1,10 +1,13 @@
 package ktr_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
+	"github.com/articlekit/articlekit/etl"
 	"github.com/articlekit/articlekit/etl/ktr"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 const articlesKTR = `<?xml version="1.0" encoding="UTF-8"?>
@@ -40,34 +43,62 @@ func ExampleParse() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(t.Name)
+	fmt.Println(t.Name, "for", vars.Expand("${YEAR}"))
+	for _, s := range t.Steps {
+		fmt.Printf("%s (%s)\n", s.Name, s.Type)
+	}
 	for _, h := range t.Hops {
 		fmt.Printf("%s → %s\n", h.From, h.To)
 	}
-	for _, s := range t.Steps {
-		meta, err := s.Decode()
-		if err != nil {
-			panic(err)
-		}
-		switch m := meta.(type) {
-		case *ktr.TableInputMeta:
-			fmt.Printf("%s: %s\n", s.Name, vars.Expand(m.SQL))
-			dsn, err := t.Connections[0].DSN(vars, nil)
-			if err != nil {
-				panic(err)
-			}
-			fmt.Printf("%s: %s\n", m.Connection, dsn)
-		case *ktr.FilterRowsMeta:
-			c := m.Condition
-			fmt.Printf("%s: %s %s %s (%s)\n", s.Name, c.LeftValue, c.Function, c.RightExact.Text, c.RightExact.Type)
-		}
+	dsn, err := t.Connections[0].DSN(vars, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s: %s\n", t.Connections[0].Name, dsn)
+	// Output:
+	// copy articles for 2025
+	// Read (TableInput)
+	// Recent? (FilterRows)
+	// Read → Recent?
+	// news: postgres://etl:String@db.example:5432/news?sslmode=disable
+}
+
+// A transformation built into a pipeline and run: a data grid through a
+// filter, the filter's rows collected.
+func ExampleBuild() {
+	t, err := ktr.Parse(strings.NewReader(`<transformation>
+  <info><name>recent</name></info>
+  <order><hop><from>Grid</from><to>Recent?</to><enabled>Y</enabled></hop></order>
+  <step>
+    <name>Grid</name><type>DataGrid</type>
+    <fields><field><name>title</name><type>String</type></field><field><name>year</name><type>Integer</type></field></fields>
+    <data><line><item>Go</item><item>2012</item></line><line><item>Kafka</item><item>2024</item></line></data>
+  </step>
+  <step>
+    <name>Recent?</name><type>FilterRows</type>
+    <compare><condition><leftvalue>year</leftvalue><function>&gt;=</function>
+      <value><type>Integer</type><text>2020</text></value>
+    </condition></compare>
+  </step>
+</transformation>`))
+	if err != nil {
+		panic(err)
+	}
+	b, err := ktr.Build(t, ktr.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer b.Close()
+	out := &step.Collector{}
+	b.Pipeline.Add("out", out).Connect(etl.Hop{From: "Recent?", To: "out"})
+	if _, err := b.Pipeline.Run(context.Background()); err != nil {
+		panic(err)
+	}
+	for _, r := range out.Rows() {
+		fmt.Println(r...)
 	}
 	// Output:
-	// copy articles
-	// Read → Recent?
-	// Read: SELECT id, title, year FROM articles WHERE year <= 2025
-	// news: postgres://etl:String@db.example:5432/news?sslmode=disable
-	// Recent?: year >= 2020 (Integer)
+	// Kafka 2024
 }
 
 func ExampleTransformation_Check() {

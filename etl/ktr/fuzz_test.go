@@ -45,12 +45,12 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("Parse accepted step %+v", s)
 			}
 			names[s.Name] = true
-			_, err := s.Decode()
-			if errors.Is(err, ErrUnsupportedStep) == Supported(s.Type) {
-				t.Fatalf("step type %q: Supported %v, Decode error %v", s.Type, Supported(s.Type), err)
+			_, err := s.decode()
+			if errors.Is(err, ErrUnsupportedStep) == supported(s.Type) {
+				t.Fatalf("step type %q: Supported %v, Decode error %v", s.Type, supported(s.Type), err)
 			}
 			vars.Expand(s.Name)
-			vars.Missing(s.Name)
+			vars.missing(s.Name)
 		}
 		for _, h := range tr.Hops {
 			if !names[h.From] || !names[h.To] {

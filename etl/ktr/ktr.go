@@ -66,7 +66,7 @@ type Hop struct {
 	Enabled  bool
 }
 
-// Step is one step of a transformation. Decode reads its type-specific
+// Step is one step of a transformation; Build reads its type-specific
 // settings.
 type Step struct {
 	Name string
@@ -79,7 +79,7 @@ type Step struct {
 	// (<distribute>, default true).
 	Distribute bool
 
-	raw []byte // the whole <step> element, for Decode
+	raw []byte // the whole <step> element, for decode
 }
 
 // Step returns the step named name.

@@ -14,7 +14,7 @@ func decodeTestdata(t *testing.T, file, step string) any {
 	if !ok {
 		t.Fatalf("%s has no step %q", file, step)
 	}
-	meta, err := s.Decode()
+	meta, err := s.decode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func decodeSnippet(t *testing.T, typ, body string) (any, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tr.Steps[0].Decode()
+	return tr.Steps[0].decode()
 }
 
 func TestDecodeTestdata(t *testing.T) {
@@ -42,93 +42,93 @@ func TestDecodeTestdata(t *testing.T) {
 		file, step string
 		want       any
 	}{
-		{calculator, "Calculator", &CalculatorMeta{Calculations: []Calculation{{
+		{calculator, "Calculator", &calculatorMeta{Calculations: []calculation{{
 			FieldName: "newfield", CalcType: "SUBTRACT", FieldA: "count", FieldB: "one",
 			ValueType: "Number", ValueLength: 7, ValuePrecision: 0,
 			ConversionMask: "0.0", DecimalSymbol: ".", GroupingSymbol: ",",
 		}}}},
-		{calculator, "Generate Rows", &RowGeneratorMeta{Limit: "10", Fields: []ConstantField{
+		{calculator, "Generate Rows", &rowGeneratorMeta{Limit: "10", Fields: []constantField{
 			{Name: "count", Type: "Number", Value: "21", Length: 5, Precision: 0},
 			{Name: "one", Type: "Integer", Value: "1", Length: 1, Precision: 0},
 		}}},
-		{"Value Mapper - Same and new field.ktr", "NewField", &ValueMapperMeta{
+		{"Value Mapper - Same and new field.ktr", "NewField", &valueMapperMeta{
 			FieldToUse: "A", TargetField: "B",
-			Mappings: []ValueMapping{{"Two", "2"}, {"Three", "3"}, {"", "999"}},
+			Mappings: []valueMapping{{"Two", "2"}, {"Three", "3"}, {"", "999"}},
 		}},
-		{"Value Mapper - Same and new field.ktr", "Empty", &RowGeneratorMeta{Limit: "1", Fields: []ConstantField{
+		{"Value Mapper - Same and new field.ktr", "Empty", &rowGeneratorMeta{Limit: "1", Fields: []constantField{
 			{Name: "A", Type: "String", Length: -1, Precision: -1}, // no value: null
 		}}},
-		{"Stream lookup - basics.ktr", "Stream lookup", &StreamLookupMeta{
+		{"Stream lookup - basics.ktr", "Stream lookup", &streamLookupMeta{
 			From:   "Tab B",
-			Keys:   []LookupKey{{"Mandt", "B_Mandt"}, {"Benutzer", "B_Benutzer"}},
-			Values: []LookupValue{{Name: "B_Zusatz", Rename: "B_Zusatz", Type: "String"}},
+			Keys:   []lookupKey{{"Mandt", "B_Mandt"}, {"Benutzer", "B_Benutzer"}},
+			Values: []lookupValue{{Name: "B_Zusatz", Rename: "B_Zusatz", Type: "String"}},
 		}},
-		{"constants-test.ktr", "Data grid", &DataGridMeta{
-			Fields: []DataGridField{{Name: "dataGridField", Type: "String", Length: -1, Precision: -1}},
+		{"constants-test.ktr", "Data grid", &dataGridMeta{
+			Fields: []dataGridField{{Name: "dataGridField", Type: "String", Length: -1, Precision: -1}},
 			Rows:   [][]string{{"a"}},
 		}},
-		{"rest_client.ktr", "Data Grid", &DataGridMeta{
-			Fields: []DataGridField{
+		{"rest_client.ktr", "Data Grid", &dataGridMeta{
+			Fields: []dataGridField{
 				{Name: "city", Type: "String", Length: -1, Precision: -1},
 				{Name: "country", Type: "String", Length: -1, Precision: -1},
 			},
 			Rows: [][]string{{"London", "uk"}, {"New York", "us"}, {"Miami", "us"}, {"Orlando", "us"}},
 		}},
-		{"rest_client.ktr", "Add constants", &ConstantMeta{Fields: []ConstantField{
+		{"rest_client.ktr", "Add constants", &constantMeta{Fields: []constantField{
 			{Name: "url", Type: "String", Value: "http://api.openweathermap.org/data/2.5/weather", Length: -1, Precision: -1},
 			{Name: "method", Type: "String", Value: "POST", Length: -1, Precision: -1},
 		}}},
-		{"rest_client.ktr", "REST Client", &RestMeta{
+		{"rest_client.ktr", "REST Client", &restMeta{
 			ApplicationType: "JSON", Method: "POST", URL: "http://api.openweathermap.org/data/2.5/weather",
-			Parameters: []RestField{{Field: "city", Name: "q"}}, ResultName: "result",
+			Parameters: []restField{{Field: "city", Name: "q"}}, ResultName: "result",
 		}},
-		{"rest_client.ktr", "REST Client - parameterized", &RestMeta{
+		{"rest_client.ktr", "REST Client - parameterized", &restMeta{
 			ApplicationType: "JSON", Method: "POST", URLInField: true, URLField: "url",
 			DynamicMethod: true, MethodFieldName: "method",
-			Parameters: []RestField{{Field: "city", Name: "q"}},
+			Parameters: []restField{{Field: "city", Name: "q"}},
 			ResultName: "response", ResultCode: "response_code", ResultResponseTime: "response_time",
 		}},
-		{"rest_client.ktr", "Dummy (do nothing)", &DummyMeta{}},
-		{"Table Output - Tablename in field.ktr", "Filter rows", &FilterRowsMeta{
-			Condition: &Condition{LeftValue: "CUSTOMERNAME", Function: "IS NOT NULL"},
+		{"rest_client.ktr", "Dummy (do nothing)", &dummyMeta{}},
+		{"Table Output - Tablename in field.ktr", "Filter rows", &filterRowsMeta{
+			Condition: &condition{LeftValue: "CUSTOMERNAME", Function: "IS NOT NULL"},
 		}},
-		{"Table Output - Tablename in field.ktr", "Table output", &TableOutputMeta{
+		{"Table Output - Tablename in field.ktr", "Table output", &tableOutputMeta{
 			Connection: "SampleData.H2", Table: "CUSTOMERS_TABLE_OUT", CommitSize: "100", UseBatch: true,
 			TableNameInField: true, TableNameField: "CUSTOMERNAME",
 		}},
-		{changeLog, "Changed?", &FilterRowsMeta{
+		{changeLog, "Changed?", &filterRowsMeta{
 			SendTrueTo: "Update row", SendFalseTo: "Sink",
-			Condition: &Condition{LeftValue: "flag", Function: "=", RightExact: &ExactValue{
+			Condition: &condition{LeftValue: "flag", Function: "=", RightExact: &exactValue{
 				Name: "constant", Type: "String", Text: "C", Length: -1, Precision: -1,
 			}},
 		}},
-		{changeLog, "Update row", &UpdateMeta{
-			Connection: "SampleData.H2", Table: "CHANGELOG", CommitSize: "0",
-			Keys:   []KeyField{{Name: "id", Field: "id", Condition: "="}},
-			Values: []ValueField{{Name: "foo", Rename: "foo", Update: true}},
+		{changeLog, "Update row", &updateMeta{
+			lookupTable: lookupTable{Connection: "SampleData.H2", Table: "CHANGELOG", CommitSize: "0",
+				Keys: []keyField{{Name: "id", Field: "id", Condition: "="}}},
+			Values: []valueField{{Name: "foo", Rename: "foo", Update: true}},
 		}},
-		{changeLog, "Delete row", &DeleteMeta{
-			Connection: "SampleData.H2", Table: "changelog", CommitSize: "0",
-			Keys: []KeyField{{Name: "id", Field: "id", Condition: "="}},
+		{changeLog, "Delete row", &deleteMeta{
+			lookupTable: lookupTable{Connection: "SampleData.H2", Table: "changelog", CommitSize: "0",
+				Keys: []keyField{{Name: "id", Field: "id", Condition: "="}}},
 		}},
-		{changeLog, "remove flag", &SelectValuesMeta{Remove: []string{"flag"}}},
-		{changeLog, "Insert row", &TableOutputMeta{
+		{changeLog, "remove flag", &selectValuesMeta{Remove: []string{"flag"}}},
+		{changeLog, "Insert row", &tableOutputMeta{
 			Connection: "SampleData.H2", Table: "CHANGELOG", CommitSize: "0", TableNameInTable: true,
 		}},
-		{tableIO, "Table input", &TableInputMeta{
+		{tableIO, "Table input", &tableInputMeta{
 			Connection: "Postgres - localhost", SQL: "SELECT first_name, last_name from people2", Limit: "0",
 		}},
-		{tableIO, "Select values", &SelectValuesMeta{Fields: []SelectField{
+		{tableIO, "Select values", &selectValuesMeta{Fields: []selectField{
 			{Name: "first_name", Rename: "first_name_renamed", Length: -1, Precision: -1},
 			{Name: "last_name", Length: -1, Precision: -1},
 		}}},
-		{tableIO, "Table output", &TableOutputMeta{
+		{tableIO, "Table output", &tableOutputMeta{
 			Connection: "Postgres - localhost", Schema: "public", Table: "people", CommitSize: "1000",
 			Truncate: true, UseBatch: true, SpecifyFields: true, TableNameInTable: true,
-			Fields: []OutputField{{Column: "first_name", Stream: "first_name_renamed"}},
+			Fields: []outputField{{Column: "first_name", Stream: "first_name_renamed"}},
 		}},
-		{"group_to_table.template.ktr", "InsertUpdate: insert", &InsertUpdateMeta{
-			Connection: "db_kpt_cdc_rdb_writer", CommitSize: "1000",
+		{"group_to_table.template.ktr", "InsertUpdate: insert", &insertUpdateMeta{
+			lookupTable: lookupTable{Connection: "db_kpt_cdc_rdb_writer", CommitSize: "1000"},
 		}},
 	}
 	for _, tt := range tests {
@@ -184,10 +184,11 @@ func TestDecodeSnippets(t *testing.T) {
 				  <value><name>TITLE</name><rename>title</rename><update>N</update></value>
 				  <value><name>BODY</name><rename/></value>
 				</lookup>`,
-			want: &InsertUpdateMeta{
-				Connection: "dw", Schema: "s", Table: "t", CommitSize: "${COMMIT}", UpdateBypassed: true,
-				Keys: []KeyField{{Name: "id", Field: "ID", Condition: "="}, {Name: "lo", Field: "D", Condition: "BETWEEN", Name2: "hi"}},
-				Values: []ValueField{
+			want: &insertUpdateMeta{
+				lookupTable: lookupTable{Connection: "dw", Schema: "s", Table: "t", CommitSize: "${COMMIT}",
+					Keys: []keyField{{Name: "id", Field: "ID", Condition: "="}, {Name: "lo", Field: "D", Condition: "BETWEEN", Name2: "hi"}}},
+				UpdateBypassed: true,
+				Values: []valueField{
 					{Name: "TITLE", Rename: "title", Update: false},
 					{Name: "BODY", Rename: "BODY", Update: true}, // Kettle's defaults
 				},
@@ -205,11 +206,12 @@ func TestDecodeSnippets(t *testing.T) {
 				  <value><name>title</name><rename>title</rename><update>Y</update></value>
 				  <value><name>created</name><rename>created</rename><update>N</update></value>
 				</lookup>`,
-			want: &SynchronizeAfterMergeMeta{
-				Connection: "dw", Table: "articles", CommitSize: "100", UseBatch: true,
+			want: &synchronizeAfterMergeMeta{
+				lookupTable: lookupTable{Connection: "dw", Table: "articles", CommitSize: "100",
+					Keys: []keyField{{Name: "id", Field: "id", Condition: "="}}},
+				UseBatch:            true,
 				OperationOrderField: "flagfield", OrderInsert: "new", OrderUpdate: "changed", OrderDelete: "deleted",
-				Keys:   []KeyField{{Name: "id", Field: "id", Condition: "="}},
-				Values: []ValueField{{"title", "title", true}, {"created", "created", false}},
+				Values: []valueField{{"title", "title", true}, {"created", "created", false}},
 			},
 		},
 		{
@@ -220,7 +222,7 @@ func TestDecodeSnippets(t *testing.T) {
 				<flag_field>flagfield</flag_field><reference>Old</reference><compare>New</compare>
 				<compare>
 				</compare>`,
-			want: &MergeRowsMeta{Reference: "Old", Compare: "New", FlagField: "flagfield", Keys: []string{"id"}, Values: []string{"title", "body"}},
+			want: &mergeRowsMeta{Reference: "Old", Compare: "New", FlagField: "flagfield", Keys: []string{"id"}, Values: []string{"title", "body"}},
 		},
 		{
 			name: "SortRows", typ: "SortRows",
@@ -230,9 +232,9 @@ func TestDecodeSnippets(t *testing.T) {
 				  <field><name>date</name><ascending>N</ascending><case_sensitive>N</case_sensitive><collator_enabled>N</collator_enabled><collator_strength>0</collator_strength><presorted>N</presorted></field>
 				  <field><name>title</name><ascending>Y</ascending></field>
 				</fields>`,
-			want: &SortRowsMeta{
+			want: &sortRowsMeta{
 				Directory: "%%java.io.tmpdir%%", Prefix: "out", SortSize: "1000000", Unique: true,
-				Fields: []SortField{{Name: "date"}, {Name: "title", Ascending: true, CaseSensitive: true}},
+				Fields: []sortField{{Name: "date"}, {Name: "title", Ascending: true, CaseSensitive: true}},
 			},
 		},
 		{
@@ -246,11 +248,11 @@ func TestDecodeSnippets(t *testing.T) {
 				    <date_format_locale/><date_format_timezone/><lenient_string_to_number>true</lenient_string_to_number>
 				    <encoding/><decimal_symbol/><grouping_symbol/><currency_symbol/><storage_type>normal</storage_type></meta>
 				</fields>`,
-			want: &SelectValuesMeta{
-				Fields:            []SelectField{{Name: "a", Rename: "b", Length: 10, Precision: 2}},
+			want: &selectValuesMeta{
+				Fields:            []selectField{{Name: "a", Rename: "b", Length: 10, Precision: 2}},
 				SelectUnspecified: true,
 				Remove:            []string{"x", "y"},
-				Meta: []SelectMeta{{
+				Meta: []selectMeta{{
 					Name: "d", Type: "Date", Length: -1, Precision: -1, ConversionMask: "yyyy-MM-dd", // Kettle wrote -2
 					LenientNumber: true, StorageType: "normal",
 				}},
@@ -260,8 +262,8 @@ func TestDecodeSnippets(t *testing.T) {
 			name: "DataGrid empty items", typ: "DataGrid",
 			body: `<fields><field><name>a</name><type>String</type><set_empty_string>Y</set_empty_string></field><field><name>b</name><type>Integer</type><field_null_if>-</field_null_if></field></fields>
 				<data><line> <item/><item>1</item> </line><line> <item>x</item> </line><line/></data>`,
-			want: &DataGridMeta{
-				Fields: []DataGridField{
+			want: &dataGridMeta{
+				Fields: []dataGridField{
 					{Name: "a", Type: "String", Length: -1, Precision: -1, SetEmptyString: true},
 					{Name: "b", Type: "Integer", Length: -1, Precision: -1, NullIf: "-"},
 				},
@@ -275,18 +277,18 @@ func TestDecodeSnippets(t *testing.T) {
 				<preemptive>Y</preemptive><trustStorePassword>${TRUST}</trustStorePassword>
 				<headers><header><field>token</field><name>Authorization</name></header></headers>
 				<matrixParameters><matrixParameter><field>v</field><name>version</name></matrixParameter></matrixParameters>`,
-			want: &RestMeta{
+			want: &restMeta{
 				ApplicationType: "JSON", Method: "GET", URL: "${API}/articles", HTTPLogin: "etl",
 				HTTPPassword: "String", PreemptiveAuthentication: true, TrustStorePassword: "${TRUST}",
-				Headers:          []RestField{{Field: "token", Name: "Authorization"}},
-				MatrixParameters: []RestField{{Field: "v", Name: "version"}},
+				Headers:          []restField{{Field: "token", Name: "Authorization"}},
+				MatrixParameters: []restField{{Field: "v", Name: "version"}},
 			},
 		},
 		{
 			name: "Calculator", typ: "Calculator",
 			body: `<calculation><field_name>greeting</field_name><calc_type>constant</calc_type><field_a>hello</field_a><value_type>String</value_type><remove>Y</remove></calculation>
 				<calculation><field_name>due</field_name><calc_type>ADD_DAYS</calc_type><field_a>start</field_a><field_b>days</field_b><value_length>100</value_length></calculation>`,
-			want: &CalculatorMeta{Calculations: []Calculation{
+			want: &calculatorMeta{Calculations: []calculation{
 				{FieldName: "greeting", CalcType: "CONSTANT", FieldA: "hello", ValueType: "String", ValueLength: -1, ValuePrecision: -1, RemovedFromResult: true},
 				{FieldName: "due", CalcType: "ADD_DAYS", FieldA: "start", FieldB: "days", ValueLength: 100, ValuePrecision: -1},
 			}},
@@ -353,24 +355,24 @@ func TestDecodeCompositeCondition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &FilterRowsMeta{SendTrueTo: "Adults", Condition: &Condition{Conditions: []*Condition{
-		{LeftValue: "age", Function: ">=", RightExact: &ExactValue{
+	want := &filterRowsMeta{SendTrueTo: "Adults", Condition: &condition{Conditions: []*condition{
+		{LeftValue: "age", Function: ">=", RightExact: &exactValue{
 			Name: "constant", Type: "Integer", Text: "18", Length: -1, Precision: 0, Mask: "####0;-####0",
 		}},
-		{Negate: true, Operator: "AND", Conditions: []*Condition{
+		{Negate: true, Operator: "AND", Conditions: []*condition{
 			{LeftValue: "country", Function: "=", RightValue: "home_country"},
-			{Operator: "OR", LeftValue: "country", Function: "IN LIST", RightExact: &ExactValue{
+			{Operator: "OR", LeftValue: "country", Function: "IN LIST", RightExact: &exactValue{
 				Name: "constant", Type: "String", Text: "DE;AT", Length: -1, Precision: -1,
 			}},
 			{Operator: "AND", LeftValue: "age", Function: "IS NULL"}, // Kettle's default operator
 		}},
 	}}}
 	if !reflect.DeepEqual(normalizeEmpty(got), normalizeEmpty(want)) {
-		t.Errorf("Decode() =\n %s\nwant\n %s", conditionString(got.(*FilterRowsMeta).Condition), conditionString(want.Condition))
+		t.Errorf("Decode() =\n %s\nwant\n %s", conditionString(got.(*filterRowsMeta).Condition), conditionString(want.Condition))
 	}
 }
 
-func conditionString(c *Condition) string {
+func conditionString(c *condition) string {
 	if c == nil {
 		return "<nil>"
 	}
@@ -417,22 +419,22 @@ func TestDecodeErrors(t *testing.T) {
 
 func TestDecodeUnsupported(t *testing.T) {
 	s, _ := parseTestdata(t, "Table Output - Tablename in field.ktr").Step("Execute SQL script")
-	_, err := s.Decode()
+	_, err := s.decode()
 	if !errors.Is(err, ErrUnsupportedStep) || !strings.Contains(err.Error(), `step "Execute SQL script"`) {
 		t.Errorf("Decode() error = %v, want ErrUnsupportedStep naming the step", err)
 	}
-	if _, err := (Step{Name: "x", Type: "Dummy"}).Decode(); err == nil {
+	if _, err := (Step{Name: "x", Type: "Dummy"}).decode(); err == nil {
 		t.Error("Decode() of a Step not from Parse succeeded")
 	}
 	for typ, want := range map[string]bool{"TableInput": true, "Rest": true, "Dummy": true, "ExecSQL": false, "tableinput": false, "": false} {
-		if Supported(typ) != want {
+		if supported(typ) != want {
 			t.Errorf("Supported(%q) = %v, want %v", typ, !want, want)
 		}
 	}
 }
 
 func TestYesNo(t *testing.T) {
-	for in, want := range map[string]YesNo{"Y": true, "y": true, " Y\n": true, "true": true, "N": false, "false": false, "no": false} {
+	for in, want := range map[string]yesNo{"Y": true, "y": true, " Y\n": true, "true": true, "N": false, "false": false, "no": false} {
 		if got, err := parseYesNo(in, !bool(want)); err != nil || got != want {
 			t.Errorf("parseYesNo(%q) = %v, %v; want %v", in, got, err, want)
 		}

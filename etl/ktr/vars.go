@@ -31,9 +31,9 @@ func (v Variables) Expand(s string) string {
 	return b.String()
 }
 
-// Missing lists, once each and in order, the names s refers to that have no
+// missing lists, once each and in order, the names s refers to that have no
 // value.
-func (v Variables) Missing(s string) []string {
+func (v Variables) missing(s string) []string {
 	var missing []string
 	seen := map[string]bool{}
 	references(s, func(_, _ int, name string) {

@@ -52,11 +52,11 @@ func TestExpandIsLinear(t *testing.T) {
 
 func TestMissing(t *testing.T) {
 	vars := Variables{"A": "1", "EMPTY": ""}
-	got := vars.Missing("${A} ${X} %%Y%% ${EMPTY} ${X} %%A%% ${Z")
+	got := vars.missing("${A} ${X} %%Y%% ${EMPTY} ${X} %%A%% ${Z")
 	if want := []string{"X", "Y"}; !slices.Equal(got, want) {
 		t.Errorf("Missing = %q, want %q", got, want)
 	}
-	if got := vars.Missing("nothing here"); got != nil {
+	if got := vars.missing("nothing here"); got != nil {
 		t.Errorf("Missing = %q, want nil", got)
 	}
 }

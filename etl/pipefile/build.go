@@ -11,46 +11,31 @@ import (
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/built"
 	"github.com/articlekit/articlekit/etl/fileio"
 	"github.com/articlekit/articlekit/etl/restio"
 	"github.com/articlekit/articlekit/etl/sqlio"
+	"github.com/articlekit/articlekit/etl/step"
 	"github.com/articlekit/articlekit/restapi/client"
 )
-
-// Built is a pipeline built from a file, with the connections it opened.
-type Built struct {
-	Pipeline *etl.Pipeline
-	// Diffs are the pipeline's diff steps, by name, for their counts.
-	Diffs map[string]*etl.Diff
-	// Schedule is when the file says the pipeline runs.
-	Schedule etl.Schedule
-	dbs      map[string]*sqldb.DB
-}
-
-// Close closes the connections.
-func (b *Built) Close() error {
-	var errs []error
-	for _, db := range b.dbs {
-		errs = append(errs, db.Close())
-	}
-	return errors.Join(errs...)
-}
 
 // Build opens the connections the steps use and builds the pipeline. With
 // dryRun, the steps that write (table, rest_writer, file_output) pass their
 // rows on without writing them: a diff then reports what a run would
-// change.
-func (f *File) Build(dryRun bool) (*Built, error) {
+// change. The built pipeline's Diffs are its diff steps, its Schedule the
+// file's.
+func (f *File) Build(dryRun bool) (*built.Pipeline, error) {
 	schedule, err := f.Scheduled()
 	if err != nil {
 		return nil, err
 	}
-	b := &Built{Pipeline: etl.New(f.Name), Diffs: map[string]*etl.Diff{}, dbs: map[string]*sqldb.DB{}, Schedule: schedule}
+	b := built.New(f.Name)
+	b.Schedule = schedule
 	var rest *client.Client
 	for i, s := range f.Steps {
-		step, err := f.step(b, s, &rest)
+		st, err := f.step(b, s, &rest)
 		if dryRun && (s.Type == "table" || s.Type == "rest_writer" || s.Type == "file_output") {
-			step = etl.Pass{}
+			st = step.Pass{}
 		}
 		if err != nil {
 			_ = b.Close()
@@ -61,9 +46,9 @@ func (f *File) Build(dryRun bool) (*Built, error) {
 			opts = append(opts, etl.Copies(s.Copies))
 		}
 		if len(f.Hops) == 0 {
-			b.Pipeline.Then(s.Name, step, opts...)
+			b.Pipeline.Then(s.Name, st, opts...)
 		} else {
-			b.Pipeline.Add(s.Name, step, opts...)
+			b.Pipeline.Add(s.Name, st, opts...)
 		}
 	}
 	for _, h := range f.Hops {
@@ -72,20 +57,12 @@ func (f *File) Build(dryRun bool) (*Built, error) {
 	return b, nil
 }
 
-func (f *File) db(b *Built, name string) (*sqldb.DB, error) {
-	if db, ok := b.dbs[name]; ok {
-		return db, nil
-	}
+func (f *File) db(b *built.Pipeline, name string) (*sqldb.DB, error) {
 	url, ok := f.Connections[name]
 	if !ok {
 		return nil, fmt.Errorf("no connection %q", name)
 	}
-	db, err := sqldb.Open(url, sqldb.Options{})
-	if err != nil {
-		return nil, err
-	}
-	b.dbs[name] = db
-	return db, nil
+	return b.Connection(name, url)
 }
 
 func (f *File) client(rest **client.Client) (*client.Client, error) {
@@ -100,7 +77,7 @@ func (f *File) client(rest **client.Client) (*client.Client, error) {
 	return c, err
 }
 
-func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
+func (f *File) step(b *built.Pipeline, s Step, rest **client.Client) (etl.Step, error) {
 	switch s.Type {
 	case "query":
 		db, err := f.db(b, s.Connection)
@@ -127,19 +104,19 @@ func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
 		}
 		return &restio.Writer{Client: c, Flag: s.Flag}, nil
 	case "filter":
-		return etl.Filter{Where: etl.Expr(s.Where)}, nil
+		return step.Filter{Where: step.Expr(s.Where)}, nil
 	case "compute":
-		fields := make([]etl.Computed, len(s.Fields))
+		fields := make([]step.Computed, len(s.Fields))
 		for i, fs := range s.Fields {
 			t, err := fieldType(fs.Type)
 			if err != nil {
 				return nil, err
 			}
-			fields[i] = etl.Computed{Name: fs.Name, Type: t, Value: etl.Expr(fs.Expr), Layout: fs.Layout}
+			fields[i] = step.Computed{Name: fs.Name, Type: t, Value: step.Expr(fs.Expr), Layout: fs.Layout}
 		}
-		return etl.Compute{Fields: fields, Remove: s.Remove}, nil
+		return step.Compute{Fields: fields, Remove: s.Remove}, nil
 	case "constants":
-		var c etl.Constants
+		var c step.Constants
 		for _, fs := range s.Fields {
 			t, err := fieldType(fs.Type)
 			if err != nil {
@@ -149,51 +126,51 @@ func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
 			if err != nil {
 				return nil, fmt.Errorf("constant %q: %w", fs.Name, err)
 			}
-			c = append(c, etl.Constant{Name: fs.Name, Type: t, Value: v})
+			c = append(c, step.Constant{Name: fs.Name, Type: t, Value: v})
 		}
 		return c, nil
 	case "select":
-		sel := etl.Select{Unspecified: s.Unspecified, Remove: s.Remove}
+		sel := step.Select{Unspecified: s.Unspecified, Remove: s.Remove}
 		for _, r := range s.Select {
-			sel.Fields = append(sel.Fields, etl.Pick{Name: r.Name, Rename: r.As})
+			sel.Fields = append(sel.Fields, step.Pick{Name: r.Name, Rename: r.As})
 		}
 		for _, fs := range s.Retype {
 			t, err := fieldType(fs.Type)
 			if err != nil {
 				return nil, err
 			}
-			sel.Retype = append(sel.Retype, etl.Retype{Name: fs.Name, Rename: fs.Rename, Type: t, Layout: fs.Layout})
+			sel.Retype = append(sel.Retype, step.Retype{Name: fs.Name, Rename: fs.Rename, Type: t, Layout: fs.Layout})
 		}
 		return sel, nil
 	case "map_values":
-		return etl.MapValues{Field: s.Field, Target: s.Target, Mapping: s.Mapping, Default: s.Default}, nil
+		return step.MapValues{Field: s.Field, Target: s.Target, Mapping: s.Mapping, Default: s.Default}, nil
 	case "sort":
-		var keys []etl.SortKey
+		var keys []step.SortKey
 		for _, k := range s.By {
 			desc := len(k) > 0 && k[0] == '-'
 			if desc {
 				k = k[1:]
 			}
-			keys = append(keys, etl.SortKey{Field: k, Descending: desc})
+			keys = append(keys, step.SortKey{Field: k, Descending: desc})
 		}
-		return etl.Sort{Keys: keys, Unique: s.Unique}, nil
+		return step.Sort{Keys: keys, Unique: s.Unique}, nil
 	case "unique":
-		return etl.Unique{Fields: s.By}, nil
+		return step.Unique{Fields: s.By}, nil
 	case "lookup":
-		l := etl.Lookup{}
+		l := step.Lookup{}
 		for _, k := range s.Lookup {
-			l.Keys = append(l.Keys, etl.LookupKey{Field: k.Name, LookupField: cmp.Or(k.As, k.Name)})
+			l.Keys = append(l.Keys, step.LookupKey{Field: k.Name, LookupField: cmp.Or(k.As, k.Name)})
 		}
 		for _, v := range s.Values {
-			l.Values = append(l.Values, etl.LookupValue{LookupField: v.Name, Rename: v.As})
+			l.Values = append(l.Values, step.LookupValue{LookupField: v.Name, Rename: v.As})
 		}
 		return l, nil
 	case "diff":
-		d := &etl.Diff{Keys: s.Keys, Flag: s.Flag}
+		d := &step.Diff{Keys: s.Keys, Flag: s.Flag}
 		b.Diffs[s.Name] = d
 		return d, nil
 	case "pass":
-		return etl.Pass{}, nil
+		return step.Pass{}, nil
 	case "file_input", "file_output":
 		format, err := fileFormat(s.Format)
 		if err != nil {
@@ -215,7 +192,7 @@ func (f *File) step(b *Built, s Step, rest **client.Client) (etl.Step, error) {
 	return nil, fmt.Errorf("unknown step type %q", s.Type)
 }
 
-func (f *File) table(b *Built, s Step) (etl.Step, error) {
+func (f *File) table(b *built.Pipeline, s Step) (etl.Step, error) {
 	db, err := f.db(b, s.Connection)
 	if err != nil {
 		return nil, err
@@ -243,7 +220,7 @@ func (f *File) table(b *Built, s Step) (etl.Step, error) {
 // checkpoint finds the checkpoint of an incremental query, which the
 // table step it names (checkpoint: STEP) keeps, or the only table step with
 // the same incremental fields.
-func (f *File) checkpoint(b *Built, query Step) (*sqlio.Checkpoint, error) {
+func (f *File) checkpoint(b *built.Pipeline, query Step) (*sqlio.Checkpoint, error) {
 	var found []Step
 	for _, s := range f.Steps {
 		if s.Type == "table" && slices.Equal(s.Incremental, query.Incremental) && (query.Checkpoint == "" || s.Name == query.Checkpoint) {

@@ -1,7 +1,8 @@
 // Package pipefile reads ArticleKit's own pipeline files: YAML that names
 // connections and steps, and the hops between them when they are not a
-// straight line. ${NAME} references take their values from the
-// environment given to Load.
+// straight line. ${NAME} references take their values from the lookup
+// given to Parse (os.LookupEnv in a program); File.Build opens the
+// connections and builds a built.Pipeline.
 //
 //	name: articles-a-to-b
 //	connections:
@@ -20,6 +21,7 @@
 //	  - {from: check, port: reject, to: rejects}
 //
 // Step types: query, table, articles, validate, rest_writer, filter,
-// compute, select, constants, map_values, sort, unique, lookup, diff, pass.
+// compute, select, constants, map_values, sort, unique, lookup, diff,
+// file_input, file_output, pass.
 // See the README for every step's settings.
 package pipefile

@@ -15,6 +15,7 @@ import (
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/etl"
 	"github.com/articlekit/articlekit/etl/restio"
+	"github.com/articlekit/articlekit/etl/step"
 	"github.com/articlekit/articlekit/restapi"
 	"github.com/articlekit/articlekit/restapi/client"
 )
@@ -39,14 +40,14 @@ var drafts = etl.MustSchema(
 
 func TestValidateRejectsAndWriterLoads(t *testing.T) {
 	_, c := server(t)
-	src := etl.Rows{Schema: drafts, Rows: []etl.Row{
+	src := step.Rows{Schema: drafts, Rows: []etl.Row{
 		{int64(10), "Fine", "ada", `["go"]`, int64(3)},
 		{int64(11), "  ", "bob", "", int64(1)},
 		{int64(12), "Also fine", "cy", "a, b", int64(1)},
 		{int64(13), "Bad tags", strings.Repeat("x", 101), `[1]`, int64(1)},
 		{int64(14), "Bad author", strings.Repeat("x", 101), "", int64(1)},
 	}}
-	rejects := &etl.Collector{}
+	rejects := &step.Collector{}
 	p := etl.New("load").
 		Add("source", src).
 		Add("validate", &restio.Validate{Client: c, Concurrency: 3}).
@@ -72,7 +73,7 @@ func TestValidateRejectsAndWriterLoads(t *testing.T) {
 		}
 	}
 	// The loaded articles keep their ids and versions.
-	out := &etl.Collector{}
+	out := &step.Collector{}
 	if _, err := etl.New("read").Then("articles", &restio.Articles{Client: c}).Then("out", out).Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestValidateRejectsAndWriterLoads(t *testing.T) {
 
 func TestValidateRejectThreshold(t *testing.T) {
 	_, c := server(t)
-	src := etl.Rows{Schema: drafts, Rows: []etl.Row{{int64(1), "", "", "", int64(1)}, {int64(2), "", "", "", int64(1)}}}
+	src := step.Rows{Schema: drafts, Rows: []etl.Row{{int64(1), "", "", "", int64(1)}, {int64(2), "", "", "", int64(1)}}}
 	_, err := etl.New("strict").Then("source", src).Then("validate", &restio.Validate{Client: c, MaxRejects: 1}).Run(context.Background())
 	if !errors.Is(err, restio.ErrTooManyRejects) {
 		t.Fatalf("err = %v, want ErrTooManyRejects", err)
@@ -106,12 +107,12 @@ func TestValidateCircuitBreaker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := etl.Rows{Schema: drafts, Rows: []etl.Row{{int64(1), "a", "", "", int64(1)}}, Times: 1000}
+	src := step.Rows{Schema: drafts, Rows: []etl.Row{{int64(1), "a", "", "", int64(1)}}, Times: 1000}
 	var opened bool
 	v := &restio.Validate{Client: c, Concurrency: 2, Retry: time.Minute, Breaker: gobreaker.Settings{
 		OnStateChange: func(_ string, _, to gobreaker.State) { opened = opened || to == gobreaker.StateOpen },
 	}}
-	rejects := &etl.Collector{}
+	rejects := &step.Collector{}
 	p := etl.New("down").Add("source", src).Add("validate", v).Add("rejects", rejects).
 		Connect(etl.Hop{From: "source", To: "validate"}, etl.Hop{From: "validate", FromPort: etl.Reject, To: "rejects"})
 	_, err = p.Run(context.Background())

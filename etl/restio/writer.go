@@ -7,6 +7,7 @@ import (
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // Replicator applies versioned changes and deletes: the REST client's
@@ -20,10 +21,10 @@ type Replicator interface {
 // (PUT or DELETE /articles/{id} with Article-Version), so the target keeps
 // the source's ids, versions and timestamps and ignores what it already
 // has: rerunning a load is harmless. Rows need id and version fields; with
-// Flag set, rows flagged etl.FlagDeleted are deleted (unconditionally when
-// they carry no version) and those flagged etl.FlagIdentical skipped (a
-// Diff's output). The target must accept
-// replicated changes (REST_REPLICATION=true).
+// Flag set (a step.Diff's output), rows flagged step.FlagDeleted are
+// deleted (unconditionally when they carry no version) and those flagged
+// step.FlagIdentical skipped. The target must accept replicated changes
+// (REST_REPLICATION=true).
 type Writer struct {
 	Client Replicator
 	Fields Fields
@@ -65,9 +66,9 @@ func (w *Writer) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error 
 		ch := articles.Change{Type: articles.Updated}
 		if hasFlag {
 			switch r[flag] {
-			case etl.FlagIdentical:
+			case step.FlagIdentical:
 				return nil
-			case etl.FlagDeleted:
+			case step.FlagDeleted:
 				ch.Type = articles.Deleted
 			}
 		}

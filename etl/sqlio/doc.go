@@ -5,9 +5,9 @@
 // Query is a source; Table is a sink that inserts (with PostgreSQL's COPY
 // as a fast path), upserts guarded by a version column, merges without a
 // unique key (Kettle's Insert/Update), updates, deletes, or synchronizes by
-// a Diff's flags. A Checkpoint makes a Query incremental: it reads only rows
-// past the watermark the Table saved, in the same transaction as the rows
-// it wrote, so a killed run resumes without gaps or duplicates.
+// a step.Diff's flags. A Checkpoint makes a Query incremental: it reads
+// only rows past the watermark the Table saved, in the same transaction as
+// the rows it wrote, so a killed run resumes without gaps or duplicates.
 //
 // An in-memory SQLite database (sqlite://:memory:) has one connection: a
 // Query still reading it holds that connection, so a Table writing to the

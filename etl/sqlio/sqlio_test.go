@@ -12,6 +12,7 @@ import (
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/etl"
 	"github.com/articlekit/articlekit/etl/sqlio"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 func open(t *testing.T, url string) *sqldb.DB {
@@ -36,7 +37,7 @@ func exec(t *testing.T, db *sqldb.DB, queries ...string) {
 // dump returns a table's rows, ordered by id, as text.
 func dump(t *testing.T, db *sqldb.DB, table string) string {
 	t.Helper()
-	out := &etl.Collector{}
+	out := &step.Collector{}
 	p := etl.New("dump").Then("read", &sqlio.Query{DB: db, SQL: "SELECT id, title, version FROM " + table + " ORDER BY id"}).Then("out", out)
 	if _, err := p.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -50,10 +51,10 @@ func dump(t *testing.T, db *sqldb.DB, table string) string {
 
 const ddl = "CREATE TABLE %s (id BIGINT NOT NULL PRIMARY KEY, title VARCHAR(200), version BIGINT NOT NULL)"
 
-func rows(values ...any) etl.Rows {
+func rows(values ...any) step.Rows {
 	schema := etl.MustSchema(etl.Field{Name: "id", Type: etl.Integer}, etl.Field{Name: "title", Type: etl.String},
 		etl.Field{Name: "version", Type: etl.Integer})
-	r := etl.Rows{Schema: schema}
+	r := step.Rows{Schema: schema}
 	for i := 0; i+2 < len(values); i += 3 {
 		r.Rows = append(r.Rows, etl.Row{values[i], values[i+1], values[i+2]})
 	}
@@ -75,7 +76,7 @@ func TestTableModes(t *testing.T) {
 		}
 		steps := []struct {
 			name string
-			src  etl.Rows
+			src  step.Rows
 			t    *sqlio.Table
 			want string
 			err  error
@@ -112,18 +113,18 @@ func TestDiffSync(t *testing.T) {
 		exec(t, db, fmt.Sprintf(ddl, "a"), fmt.Sprintf(ddl, "b"),
 			"INSERT INTO a VALUES (1, 'same', 1), (2, 'changed', 2), (3, 'new', 1)",
 			"INSERT INTO b VALUES (2, 'old', 1), (1, 'same', 1), (4, 'gone', 1)")
-		diff := &etl.Diff{Keys: []string{"id"}}
+		diff := &step.Diff{Keys: []string{"id"}}
 		sync := &sqlio.Table{DB: db, Name: "b", Mode: sqlio.Sync, Flag: "flag", Keys: []sqlio.Key{{Column: "id"}}}
 		p := etl.New("sync").
 			Add("a", &sqlio.Query{DB: db, SQL: "SELECT id, title, version FROM a"}).
 			Add("b", &sqlio.Query{DB: db, SQL: "SELECT id, title, version FROM b"}).
 			Add("diff", diff).Add("sync", sync).
-			Connect(etl.Hop{From: "b", To: "diff", ToPort: etl.ReferencePort}, etl.Hop{From: "a", To: "diff", ToPort: etl.ComparePort},
+			Connect(etl.Hop{From: "b", To: "diff", ToPort: step.ReferencePort}, etl.Hop{From: "a", To: "diff", ToPort: step.ComparePort},
 				etl.Hop{From: "diff", To: "sync"})
 		if _, err := p.Run(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if c := diff.Counts(); c != (etl.DiffCounts{New: 1, Changed: 1, Deleted: 1, Identical: 1}) {
+		if c := diff.Counts(); c != (step.DiffCounts{New: 1, Changed: 1, Deleted: 1, Identical: 1}) {
 			t.Fatalf("counts %+v", c)
 		}
 		if got, want := dump(t, db, "b"), dump(t, db, "a"); got != want {
@@ -144,7 +145,7 @@ func TestIncrementalResumes(t *testing.T) {
 		}
 		cp := &sqlio.Checkpoint{DB: db, Name: "a-to-b", Fields: []string{"id"}}
 		run := func(failAt int64) error {
-			crash := etl.Func{Fields: []string{"id"}, Fn: func(args []any) (any, error) {
+			crash := step.Func{Fields: []string{"id"}, Fn: func(args []any) (any, error) {
 				if args[0].(int64) == failAt {
 					return nil, errors.New("killed")
 				}
@@ -152,7 +153,7 @@ func TestIncrementalResumes(t *testing.T) {
 			}}
 			p := etl.New("a-to-b").
 				Then("read", &sqlio.Query{DB: db, SQL: "SELECT id, title, version FROM a", Checkpoint: cp}).
-				Then("crash", etl.Compute{Fields: []etl.Computed{{Name: "tmp", Value: crash}}, Remove: []string{"tmp"}}).
+				Then("crash", step.Compute{Fields: []step.Computed{{Name: "tmp", Value: crash}}, Remove: []string{"tmp"}}).
 				Then("write", &sqlio.Table{DB: db, Name: "b", CommitSize: 3, Checkpoint: cp})
 			_, err := p.Run(context.Background(), etl.WithBatchSize(1), etl.WithBuffer(0))
 			return err
@@ -201,7 +202,7 @@ func TestCopy(t *testing.T) {
 		t.Fatalf("checkpoint %v, %v", mark, err)
 	}
 	// A failed COPY passes no row on: they were never committed.
-	passed := &etl.Collector{}
+	passed := &step.Collector{}
 	_, err = etl.New("dup").Then("source", rows(int64(5), "new", int64(1), int64(1), "dup", int64(1))).
 		Then("table", &sqlio.Table{DB: db, Name: "b", Copy: true}).Then("after", passed).Run(context.Background())
 	if err == nil || len(passed.Rows()) != 0 {
@@ -244,7 +245,7 @@ func TestQueryTable(t *testing.T) {
 		if n, err := q.Count(context.Background()); err != nil || n != 2 {
 			t.Fatalf("Count = %d, %v", n, err)
 		}
-		out := &etl.Collector{}
+		out := &step.Collector{}
 		if _, err := etl.New("t").Then("read", q).Then("out", out).Run(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -325,7 +326,7 @@ func TestTruncateIsTransactional(t *testing.T) {
 	articlestest.ForEachDatabase(t, func(t *testing.T, url string) {
 		db := open(t, url)
 		exec(t, db, fmt.Sprintf(ddl, "b"), "INSERT INTO b VALUES (9, 'kept', 1)")
-		failing := etl.Compute{Fields: []etl.Computed{{Name: "x", Value: etl.Func{Fields: []string{"id"},
+		failing := step.Compute{Fields: []step.Computed{{Name: "x", Value: step.Func{Fields: []string{"id"},
 			Fn: func([]any) (any, error) { return nil, errors.New("source down") }}}}, Remove: []string{"x"}}
 		_, err := etl.New("fail").Then("source", rows(int64(1), "new", int64(1))).Then("fail", failing).
 			Then("table", &sqlio.Table{DB: db, Name: "b", Truncate: true}).Run(context.Background())

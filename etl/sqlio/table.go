@@ -11,6 +11,7 @@ import (
 
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // Mode is how a Table writes its rows.
@@ -70,7 +71,8 @@ type Key struct {
 	Column, Op, Field, Field2 string
 }
 
-// Flags name the Sync operations' flag values; empty ones take the Diff's.
+// Flags name the Sync operations' flag values; empty ones take step.Diff's
+// (step.FlagNew, step.FlagChanged, step.FlagDeleted).
 type Flags struct{ Insert, Update, Delete string }
 
 // Table is a sink that writes rows into a table, Mode decides how. It
@@ -316,11 +318,11 @@ func (w *writer) write(ctx context.Context, tx *sql.Tx, rows []etl.Row) error {
 		for _, r := range rows {
 			var err error
 			switch flag, _ := r[w.p.flagIdx].(string); flag {
-			case cmp.Or(flags.Insert, etl.FlagNew):
+			case cmp.Or(flags.Insert, step.FlagNew):
 				err = w.insert(ctx, tx, []etl.Row{r})
-			case cmp.Or(flags.Update, etl.FlagChanged):
+			case cmp.Or(flags.Update, step.FlagChanged):
 				err = w.update(ctx, tx, r)
-			case cmp.Or(flags.Delete, etl.FlagDeleted):
+			case cmp.Or(flags.Delete, step.FlagDeleted):
 				err = w.delete(ctx, tx, r)
 			}
 			if err != nil {

@@ -31,7 +31,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/etl"
-	"github.com/articlekit/articlekit/examples/internal/etljob"
+	"github.com/articlekit/articlekit/etl/built"
+	"github.com/articlekit/articlekit/etl/load"
 )
 
 const usage = `usage: etl run|validate [-params FILE] FILE | etl diff --dry-run [-params FILE] FILE`
@@ -65,13 +66,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
-	built, err := etljob.Load(flags.Arg(0), *params, cmd == "diff")
+	var opts []load.Option
+	if *params != "" {
+		opts = append(opts, load.Params(*params))
+	}
+	if cmd == "diff" {
+		opts = append(opts, load.DryRun())
+	}
+	b, err := load.File(flags.Arg(0), opts...)
 	if err != nil {
 		fmt.Fprintln(stderr, "etl:", err)
 		return 1
 	}
-	defer built.Close()
-	p := built.Pipeline
+	defer b.Close()
+	p := b.Pipeline
 	if cmd == "validate" {
 		if err := p.Plan(ctx); err != nil {
 			fmt.Fprintln(stderr, "etl:", err)
@@ -80,7 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: valid (%d steps, %d hops)\n", p.Name(), len(p.Steps()), len(p.Hops()))
 		return 0
 	}
-	if built.Schedule != (etl.Schedule{}) && cmd == "run" {
+	if b.Schedule != (etl.Schedule{}) && cmd == "run" {
 		// A scheduled pipeline runs until interrupted, logging each run.
 		log, err := zap.NewProduction()
 		if err != nil {
@@ -88,19 +96,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer log.Sync() //nolint:errcheck // nothing to do about it at exit
-		if err := etl.RunScheduled(ctx, p, built.Schedule, log); err != nil {
+		if err := etl.RunScheduled(ctx, p, b.Schedule, etl.WithLogger(log)); err != nil {
 			fmt.Fprintln(stderr, "etl:", err)
 			return 1
 		}
 		return 0
 	}
-	opts := []etl.RunOption{}
+	var runOpts []etl.RunOption
 	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
 		srcs := sources(p)
 		bar := progressbar.NewOptions64(expectedRows(ctx, p), progressbar.OptionSetWriter(stderr), progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"), progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
-		opts = append(opts, etl.WithProgress(200*time.Millisecond, func(pr etl.Progress) {
+		runOpts = append(runOpts, etl.WithProgress(200*time.Millisecond, func(pr etl.Progress) {
 			_ = bar.Set64(sourceRows(pr.Steps, srcs))
 			if pr.Finished {
 				_ = bar.Finish()
@@ -113,10 +121,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer log.Sync() //nolint:errcheck // nothing to do about it at exit
-		opts = append(opts, etl.WithLogger(log))
+		runOpts = append(runOpts, etl.WithLogger(log))
 	}
-	res, err := p.Run(ctx, opts...)
-	summarize(stdout, res, built)
+	res, err := p.Run(ctx, runOpts...)
+	summarize(stdout, res, b)
 	if err != nil {
 		fmt.Fprintln(stderr, "etl:", err)
 		return 1
@@ -171,7 +179,7 @@ func sourceRows(steps []etl.StepStats, names []string) int64 {
 	return n
 }
 
-func summarize(w io.Writer, res *etl.Result, built *etljob.Job) {
+func summarize(w io.Writer, res *etl.Result, b *built.Pipeline) {
 	if res == nil {
 		return
 	}
@@ -181,13 +189,13 @@ func summarize(w io.Writer, res *etl.Result, built *etljob.Job) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", s.Name, s.Read, s.Written, s.Rejected)
 	}
 	_ = tw.Flush()
-	names := make([]string, 0, len(built.Diffs))
-	for name := range built.Diffs {
+	names := make([]string, 0, len(b.Diffs))
+	for name := range b.Diffs {
 		names = append(names, name)
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		c := built.Diffs[name].Counts()
+		c := b.Diffs[name].Counts()
 		fmt.Fprintf(w, "%s: %d new, %d changed, %d deleted, %d identical\n", name, c.New, c.Changed, c.Deleted, c.Identical)
 	}
 	fmt.Fprintf(w, "run %s of %s: %s\n", res.RunID, res.Pipeline, res.Duration.Round(time.Millisecond))

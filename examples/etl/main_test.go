@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/articlekit/articlekit/articles/sqldb"
-	"github.com/articlekit/articlekit/examples/internal/etljob"
+	"github.com/articlekit/articlekit/etl/load"
 )
 
 func setup(t *testing.T) (dir string, db *sqldb.DB) {
@@ -150,7 +150,7 @@ func TestKettleFiles(t *testing.T) {
 func TestExpectedRows(t *testing.T) {
 	dir, _ := setup(t)
 	t.Setenv("DIR", dir)
-	j, err := etljob.Load(writeFile(t, dir, "sync.yaml", syncFile), "", false)
+	j, err := load.File(writeFile(t, dir, "sync.yaml", syncFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestExpectedRows(t *testing.T) {
 		t.Fatalf("expected rows %d, want 5 (a's 3 and b's 2)", got)
 	}
 	rest := "name: x\nrest: http://127.0.0.1:1\nsteps: [{name: a, type: articles}]\n"
-	j, err = etljob.Load(writeFile(t, dir, "rest.yaml", rest), "", false)
+	j, err = load.File(writeFile(t, dir, "rest.yaml", rest))
 	if err != nil {
 		t.Fatal(err)
 	}

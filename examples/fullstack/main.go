@@ -20,7 +20,6 @@ package main
 
 import (
 	_ "embed"
-	"fmt"
 	"strings"
 	"time"
 
@@ -29,9 +28,10 @@ import (
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/built"
+	"github.com/articlekit/articlekit/etl/load"
 	"github.com/articlekit/articlekit/etl/pipefile"
 	"github.com/articlekit/articlekit/examples/internal/app"
-	"github.com/articlekit/articlekit/examples/internal/etljob"
 	"github.com/articlekit/articlekit/gateway"
 	"github.com/articlekit/articlekit/graphqlapi"
 	"github.com/articlekit/articlekit/kafkasync"
@@ -78,34 +78,23 @@ func main() {
 	if err != nil {
 		app.Fatal(err)
 	}
-	application, closePipelines, err := newApp(cfg, log)
+	application, err := newApp(cfg, log)
 	if err != nil {
 		app.Fatal(err)
 	}
-	defer closePipelines()
 	application.Run()
 }
 
-// newApp composes every module; closePipelines releases the pipelines'
-// connections once the app has stopped.
-func newApp(cfg config, log *zap.Logger) (_ *fx.App, closePipelines func(), err error) {
+// newApp composes every module.
+func newApp(cfg config, log *zap.Logger) (*fx.App, error) {
 	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if cfg.Gateway.File == "" {
 		log.Warn("GATEWAY_CONFIG is not set: the gateway runs a development configuration with a development API key and admin password")
 	}
-	jobs, err := pipelines(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	closePipelines = func() {
-		for _, j := range jobs {
-			_ = j.Close()
-		}
-	}
-	opts := []fx.Option{
+	application := fx.New(
 		fx.Supply(cfg.Articles, cfg.REST, cfg.GraphQL, cfg.Sync, gw, log),
 		app.WithLogger(),
 		metrics.Module,
@@ -117,19 +106,28 @@ func newApp(cfg config, log *zap.Logger) (_ *fx.App, closePipelines func(), err 
 		cfg.Target.Provide(),
 		gateway.Module,
 		etl.Module,
+		pipelines(cfg),
+	)
+	// A pipeline that does not load fails here, before the app starts.
+	if err := application.Err(); err != nil {
+		return nil, err
 	}
-	for _, j := range jobs {
-		opts = append(opts, fx.Supply(fx.Annotated{Group: "etl.pipelines", Target: etl.Scheduled{Pipeline: j.Pipeline, Schedule: j.Schedule}}))
-	}
-	return fx.New(opts...), closePipelines, nil
+	return application, nil
 }
 
 //go:embed export.yaml
 var exportPipeline string
 
-// pipelines loads ETL_PIPELINES, or the default export.
-func pipelines(cfg config) ([]*etljob.Job, error) {
-	if len(cfg.Pipelines) == 0 {
+// pipelines contributes ETL_PIPELINES to etl.Module, or the default export.
+func pipelines(cfg config) fx.Option {
+	if len(cfg.Pipelines) > 0 {
+		paths := make([]string, len(cfg.Pipelines))
+		for i, path := range cfg.Pipelines {
+			paths[i] = strings.TrimSpace(path)
+		}
+		return load.Provide(paths...)
+	}
+	return fx.Provide(built.AsPipeline(func() (*built.Pipeline, error) {
 		vars := map[string]string{"REST_URL": "http://" + cfg.REST.Addr, "EXPORT_DIR": cfg.ExportDir, "EXPORT_EVERY": cfg.ExportEvery.String()}
 		file, err := pipefile.Parse(strings.NewReader(exportPipeline), func(name string) (string, bool) {
 			v, ok := vars[name]
@@ -138,22 +136,6 @@ func pipelines(cfg config) ([]*etljob.Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		b, err := file.Build(false)
-		if err != nil {
-			return nil, err
-		}
-		return []*etljob.Job{{Pipeline: b.Pipeline, Schedule: b.Schedule, Close: b.Close}}, nil
-	}
-	var jobs []*etljob.Job
-	for _, path := range cfg.Pipelines {
-		j, err := etljob.Load(strings.TrimSpace(path), "", false)
-		if err != nil {
-			for _, done := range jobs {
-				_ = done.Close()
-			}
-			return nil, fmt.Errorf("ETL_PIPELINES: %s: %w", path, err)
-		}
-		jobs = append(jobs, j)
-	}
-	return jobs, nil
+		return file.Build(false)
+	}))
 }

@@ -33,11 +33,10 @@ func TestFullstack(t *testing.T) {
 	cfg.GraphQL.RESTAPIURL = "http://" + cfg.REST.Addr
 	cfg.Gateway = appGateway(nettest.FreeAddr(t), nettest.FreeAddr(t), nettest.FreeAddr(t))
 	cfg.ExportDir, cfg.ExportEvery = dir, 200*time.Millisecond
-	application, closePipelines, err := newApp(cfg, zap.NewNop())
+	application, err := newApp(cfg, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closePipelines()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := application.Start(ctx); err != nil {

@@ -1,4 +1,4 @@
-package etl
+package step
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/articlekit/articlekit/etl"
 )
 
 // The input ports of a Diff.
@@ -55,7 +57,7 @@ func (d *Diff) Counts() DiffCounts {
 var flags = [4]string{FlagNew, FlagChanged, FlagDeleted, FlagIdentical}
 
 type diffPlan struct {
-	out         *Schema
+	out         *etl.Schema
 	keys, vals  []int
 	rkeys, rval []int
 }
@@ -67,7 +69,7 @@ func (d *Diff) flagName() string {
 	return d.Flag
 }
 
-func (d *Diff) plan(in Schemas) (*diffPlan, error) {
+func (d *Diff) plan(in etl.Schemas) (*diffPlan, error) {
 	ref, okR := in[ReferencePort]
 	cmp, okC := in[ComparePort]
 	if !okR || !okC {
@@ -102,7 +104,7 @@ func (d *Diff) plan(in Schemas) (*diffPlan, error) {
 	if p.rval, err = ref.Require(values...); err != nil {
 		return nil, fmt.Errorf("reference input: %w", err)
 	}
-	if p.out, err = cmp.Append(Field{Name: d.flagName(), Type: String}); err != nil {
+	if p.out, err = cmp.Append(etl.Field{Name: d.flagName(), Type: etl.String}); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -112,17 +114,17 @@ func (d *Diff) plan(in Schemas) (*diffPlan, error) {
 func (*Diff) FirstInput() string { return ReferencePort }
 
 // Plan checks both inputs have the keys and values.
-func (d *Diff) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (d *Diff) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	p, err := d.plan(in)
 	if err != nil {
 		return nil, err
 	}
-	return Schemas{Main: p.out}, nil
+	return etl.Schemas{etl.Main: p.out}, nil
 }
 
 // Run compares the streams.
-func (d *Diff) Run(ctx context.Context, in Inputs, out Outputs) error {
-	p, err := d.plan(Schemas{ReferencePort: in[ReferencePort].Schema, ComparePort: in[ComparePort].Schema})
+func (d *Diff) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	p, err := d.plan(etl.Schemas{ReferencePort: in[ReferencePort].Schema, ComparePort: in[ComparePort].Schema})
 	if err != nil {
 		return err
 	}
@@ -132,14 +134,14 @@ func (d *Diff) Run(ctx context.Context, in Inputs, out Outputs) error {
 	type entry struct {
 		hash uint64
 		seen bool
-		key  Row
+		key  etl.Row
 	}
 	ref := map[string]*entry{}
 	var order []*entry // deleted rows go out in reference order
 	var buf []byte
-	if err := in[ReferencePort].Each(ctx, func(r Row) error {
-		buf = keyOf(buf[:0], r, p.rkeys)
-		key := make(Row, len(p.rkeys))
+	if err := in[ReferencePort].Each(ctx, func(r etl.Row) error {
+		buf = etl.AppendKey(buf[:0], r, p.rkeys)
+		key := make(etl.Row, len(p.rkeys))
 		for i, j := range p.rkeys {
 			key[i] = r[j]
 		}
@@ -156,21 +158,21 @@ func (d *Diff) Run(ctx context.Context, in Inputs, out Outputs) error {
 	}); err != nil {
 		return err
 	}
-	o := out.Port(Main)
-	emit := func(r Row, flag int) error {
+	o := out.Port(etl.Main)
+	emit := func(r etl.Row, flag int) error {
 		d.counts[flag].Add(1)
 		return o.Emit(ctx, append(r, flags[flag]))
 	}
-	if err := in[ComparePort].Each(ctx, func(r Row) error {
-		row := make(Row, len(r), len(r)+1)
+	if err := in[ComparePort].Each(ctx, func(r etl.Row) error {
+		row := make(etl.Row, len(r), len(r)+1)
 		copy(row, r)
-		buf = keyOf(buf[:0], r, p.keys)
+		buf = etl.AppendKey(buf[:0], r, p.keys)
 		e, ok := ref[string(buf)]
 		switch {
 		case !ok:
 			return emit(row, 0)
 		case e.seen:
-			return fmt.Errorf("diff: two compare rows have the key %s", clip(Text(e.key[0], "")))
+			return fmt.Errorf("diff: two compare rows have the key %s", clip(e.key[0]))
 		}
 		e.seen = true
 		if hashOf(&buf, r, p.vals) != e.hash {
@@ -184,7 +186,7 @@ func (d *Diff) Run(ctx context.Context, in Inputs, out Outputs) error {
 		if e.seen {
 			continue
 		}
-		row := make(Row, p.out.Len()-1, p.out.Len())
+		row := make(etl.Row, p.out.Len()-1, p.out.Len())
 		for i, j := range p.keys {
 			row[j] = e.key[i]
 		}
@@ -196,7 +198,7 @@ func (d *Diff) Run(ctx context.Context, in Inputs, out Outputs) error {
 }
 
 // hashOf hashes the values of row at idx, using *buf as scratch space.
-func hashOf(buf *[]byte, row Row, idx []int) uint64 {
-	*buf = keyOf((*buf)[:0], row, idx)
+func hashOf(buf *[]byte, row etl.Row, idx []int) uint64 {
+	*buf = etl.AppendKey((*buf)[:0], row, idx)
 	return xxhash.Sum64(*buf)
 }

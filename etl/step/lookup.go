@@ -1,9 +1,11 @@
-package etl
+package step
 
 import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/articlekit/articlekit/etl"
 )
 
 // LookupPort is the input of a Lookup step's lookup rows.
@@ -31,13 +33,13 @@ type Lookup struct {
 }
 
 type lookupPlan struct {
-	out         *Schema
+	out         *etl.Schema
 	keys, lkeys []int
 	values      []int
-	defaults    Row
+	defaults    etl.Row
 }
 
-func (l Lookup) plan(in Schemas) (*lookupPlan, error) {
+func (l Lookup) plan(in etl.Schemas) (*lookupPlan, error) {
 	main, err := planMain(in)
 	if err != nil {
 		return nil, err
@@ -61,7 +63,7 @@ func (l Lookup) plan(in Schemas) (*lookupPlan, error) {
 		}
 		p.keys, p.lkeys = append(p.keys, i), append(p.lkeys, j)
 	}
-	var added []Field
+	var added []etl.Field
 	for _, v := range l.Values {
 		j, ok := look.Index(v.LookupField)
 		if !ok {
@@ -85,25 +87,25 @@ func (l Lookup) plan(in Schemas) (*lookupPlan, error) {
 func (Lookup) FirstInput() string { return LookupPort }
 
 // Plan checks the keys and values exist.
-func (l Lookup) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (l Lookup) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	p, err := l.plan(in)
 	if err != nil {
 		return nil, err
 	}
-	return Schemas{Main: p.out}, nil
+	return etl.Schemas{etl.Main: p.out}, nil
 }
 
 // Run loads the lookup rows, then joins the main rows to them.
-func (l Lookup) Run(ctx context.Context, in Inputs, out Outputs) error {
-	p, err := l.plan(Schemas{Main: in[Main].Schema, LookupPort: in[LookupPort].Schema})
+func (l Lookup) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	p, err := l.plan(etl.Schemas{etl.Main: in[etl.Main].Schema, LookupPort: in[LookupPort].Schema})
 	if err != nil {
 		return err
 	}
-	table := map[string]Row{}
+	table := map[string]etl.Row{}
 	var buf []byte
-	if err := in[LookupPort].Each(ctx, func(r Row) error {
-		buf = keyOf(buf[:0], r, p.lkeys)
-		vals := make(Row, len(p.values))
+	if err := in[LookupPort].Each(ctx, func(r etl.Row) error {
+		buf = etl.AppendKey(buf[:0], r, p.lkeys)
+		vals := make(etl.Row, len(p.values))
 		for i, j := range p.values {
 			vals[i] = r[j]
 		}
@@ -112,14 +114,14 @@ func (l Lookup) Run(ctx context.Context, in Inputs, out Outputs) error {
 	}); err != nil {
 		return err
 	}
-	o := out.Port(Main)
-	return EachRow(ctx, in, out, func(r Row) error {
-		buf = keyOf(buf[:0], r, p.keys)
+	o := out.Port(etl.Main)
+	return etl.EachRow(ctx, in, out, func(r etl.Row) error {
+		buf = etl.AppendKey(buf[:0], r, p.keys)
 		vals, ok := table[string(buf)]
 		if !ok {
 			vals = p.defaults
 		}
-		row := make(Row, 0, len(r)+len(vals))
+		row := make(etl.Row, 0, len(r)+len(vals))
 		return o.Emit(ctx, append(append(row, r...), vals...))
 	})
 }

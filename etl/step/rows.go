@@ -1,24 +1,26 @@
-package etl
+package step
 
 import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/articlekit/articlekit/etl"
 )
 
 // Rows emits fixed rows (Kettle's Data grid and Generate rows): all of
 // them, Times times (once when 0), or without end when Forever, pausing
 // Interval between rows.
 type Rows struct {
-	Schema   *Schema
-	Rows     []Row
+	Schema   *etl.Schema
+	Rows     []etl.Row
 	Times    int64
 	Forever  bool
 	Interval time.Duration
 }
 
 // Plan checks every row fits the schema.
-func (r Rows) Plan(context.Context, Schemas) (Schemas, error) {
+func (r Rows) Plan(context.Context, etl.Schemas) (etl.Schemas, error) {
 	if r.Schema == nil {
 		return nil, fmt.Errorf("rows: no schema")
 	}
@@ -27,12 +29,12 @@ func (r Rows) Plan(context.Context, Schemas) (Schemas, error) {
 			return nil, fmt.Errorf("row %d has %d values for %d fields", i+1, len(row), r.Schema.Len())
 		}
 		for j, v := range row {
-			if t := r.Schema.Field(j).Type; v != nil && t != Any && TypeOf(v) != t {
+			if t := r.Schema.Field(j).Type; v != nil && t != etl.Any && etl.TypeOf(v) != t {
 				return nil, fmt.Errorf("row %d: field %q: %T value for a %s field", i+1, r.Schema.Field(j).Name, v, t)
 			}
 		}
 	}
-	return Schemas{Main: r.Schema}, nil
+	return etl.Schemas{etl.Main: r.Schema}, nil
 }
 
 // Count returns how many rows a run emits, or -1 without end.
@@ -44,8 +46,8 @@ func (r Rows) Count(context.Context) (int64, error) {
 }
 
 // Run emits the rows.
-func (r Rows) Run(ctx context.Context, _ Inputs, out Outputs) error {
-	o := out.Port(Main)
+func (r Rows) Run(ctx context.Context, _ etl.Inputs, out etl.Outputs) error {
+	o := out.Port(etl.Main)
 	times := max(r.Times, 1)
 	var tick <-chan time.Time
 	if r.Interval > 0 {

@@ -1,4 +1,4 @@
-package etl
+package step
 
 import (
 	"bufio"
@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/articlekit/articlekit/etl"
 )
 
 // SortKey is a field rows are sorted by.
@@ -42,7 +44,7 @@ type Sort struct {
 }
 
 // Plan checks the keys exist.
-func (s Sort) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (s Sort) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	main, err := planMain(in)
 	if err != nil {
 		return nil, err
@@ -50,10 +52,10 @@ func (s Sort) Plan(_ context.Context, in Schemas) (Schemas, error) {
 	if _, err := s.index(main); err != nil {
 		return nil, err
 	}
-	return Schemas{Main: main}, nil
+	return etl.Schemas{etl.Main: main}, nil
 }
 
-func (s Sort) index(in *Schema) ([]int, error) {
+func (s Sort) index(in *etl.Schema) ([]int, error) {
 	if len(s.Keys) == 0 {
 		return nil, fmt.Errorf("sort: no keys")
 	}
@@ -64,10 +66,10 @@ func (s Sort) index(in *Schema) ([]int, error) {
 	return in.Require(names...)
 }
 
-func (s Sort) compare(idx []int) func(a, b Row) int {
-	return func(a, b Row) int {
+func (s Sort) compare(idx []int) func(a, b etl.Row) int {
+	return func(a, b etl.Row) int {
 		for i, k := range s.Keys {
-			c := Compare(a[idx[i]], b[idx[i]], k.IgnoreCase)
+			c := etl.Compare(a[idx[i]], b[idx[i]], k.IgnoreCase)
 			if k.Descending {
 				c = -c
 			}
@@ -80,8 +82,8 @@ func (s Sort) compare(idx []int) func(a, b Row) int {
 }
 
 // Run reads every row, then emits them in order.
-func (s Sort) Run(ctx context.Context, in Inputs, out Outputs) error {
-	idx, err := s.index(in[Main].Schema)
+func (s Sort) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	idx, err := s.index(in[etl.Main].Schema)
 	if err != nil {
 		return err
 	}
@@ -90,7 +92,7 @@ func (s Sort) Run(ctx context.Context, in Inputs, out Outputs) error {
 	if memory <= 0 {
 		memory = DefaultSortMemory
 	}
-	var rows []Row
+	var rows []etl.Row
 	var runs []*os.File
 	defer func() {
 		for _, f := range runs {
@@ -98,7 +100,7 @@ func (s Sort) Run(ctx context.Context, in Inputs, out Outputs) error {
 			os.Remove(f.Name())
 		}
 	}()
-	err = in[Main].Each(ctx, func(r Row) error {
+	err = in[etl.Main].Each(ctx, func(r etl.Row) error {
 		rows = append(rows, r)
 		if len(rows) < memory {
 			return nil
@@ -115,9 +117,9 @@ func (s Sort) Run(ctx context.Context, in Inputs, out Outputs) error {
 		return err
 	}
 	slices.SortStableFunc(rows, compare)
-	o := out.Port(Main)
-	var last Row
-	emit := func(r Row) error {
+	o := out.Port(etl.Main)
+	var last etl.Row
+	emit := func(r etl.Row) error {
 		if s.Unique && last != nil && compare(last, r) == 0 {
 			return nil
 		}
@@ -148,7 +150,7 @@ type emptyBytes struct{}
 
 // toDisk turns a row into what gob writes faithfully: values of other
 // types than the row types become their text.
-func toDisk(r Row, buf []any) []any {
+func toDisk(r etl.Row, buf []any) []any {
 	buf = buf[:0]
 	for _, v := range r {
 		switch x := v.(type) {
@@ -158,24 +160,24 @@ func toDisk(r Row, buf []any) []any {
 			}
 		case nil, string, int64, float64, bool, time.Time:
 		default:
-			v = Text(x, "")
+			v = etl.Text(x, "")
 		}
 		buf = append(buf, v)
 	}
 	return buf
 }
 
-func fromDisk(vals []any) Row {
+func fromDisk(vals []any) etl.Row {
 	for i, v := range vals {
 		if _, ok := v.(emptyBytes); ok {
 			vals[i] = []byte{}
 		}
 	}
-	return Row(vals)
+	return etl.Row(vals)
 }
 
 // spill writes sorted rows to a new temporary file.
-func spill(dir string, rows []Row) (*os.File, error) {
+func spill(dir string, rows []etl.Row) (*os.File, error) {
 	registerTypes()
 	f, err := os.CreateTemp(dir, "etl-sort-*")
 	if err != nil {
@@ -200,14 +202,14 @@ func spill(dir string, rows []Row) (*os.File, error) {
 // run is one sorted source of a merge: a spilled file, or the rows still
 // in memory.
 type run struct {
-	head  Row
+	head  etl.Row
 	order int // ties go to the earlier run, keeping the sort stable
-	next  func() (Row, error)
+	next  func() (etl.Row, error)
 }
 
 type runHeap struct {
 	runs    []*run
-	compare func(a, b Row) int
+	compare func(a, b etl.Row) int
 }
 
 func (h *runHeap) Len() int { return len(h.runs) }
@@ -226,7 +228,7 @@ func (h *runHeap) Pop() any {
 }
 
 // merge emits the rows of the spilled runs and the rows in memory, in order.
-func merge(ctx context.Context, files []*os.File, rows []Row, compare func(a, b Row) int, emit func(Row) error) error {
+func merge(ctx context.Context, files []*os.File, rows []etl.Row, compare func(a, b etl.Row) int, emit func(etl.Row) error) error {
 	h := &runHeap{compare: compare}
 	add := func(r *run) error {
 		row, err := r.next()
@@ -242,7 +244,7 @@ func merge(ctx context.Context, files []*os.File, rows []Row, compare func(a, b 
 	}
 	for i, f := range files {
 		dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<16))
-		next := func() (Row, error) {
+		next := func() (etl.Row, error) {
 			var r []any
 			if err := dec.Decode(&r); err != nil {
 				if !errors.Is(err, io.EOF) {
@@ -257,7 +259,7 @@ func merge(ctx context.Context, files []*os.File, rows []Row, compare func(a, b 
 		}
 	}
 	pos := 0
-	memory := &run{order: len(files), next: func() (Row, error) {
+	memory := &run{order: len(files), next: func() (etl.Row, error) {
 		if pos == len(rows) {
 			return nil, io.EOF
 		}
@@ -289,7 +291,7 @@ type Unique struct {
 	Fields []string
 }
 
-func (u Unique) index(in *Schema) ([]int, error) {
+func (u Unique) index(in *etl.Schema) ([]int, error) {
 	if len(u.Fields) == 0 {
 		return in.Require(in.Names()...)
 	}
@@ -297,7 +299,7 @@ func (u Unique) index(in *Schema) ([]int, error) {
 }
 
 // Plan checks the fields exist.
-func (u Unique) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (u Unique) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	main, err := planMain(in)
 	if err != nil {
 		return nil, err
@@ -305,20 +307,20 @@ func (u Unique) Plan(_ context.Context, in Schemas) (Schemas, error) {
 	if _, err := u.index(main); err != nil {
 		return nil, err
 	}
-	return Schemas{Main: main}, nil
+	return etl.Schemas{etl.Main: main}, nil
 }
 
 // Run drops the rows seen before.
-func (u Unique) Run(ctx context.Context, in Inputs, out Outputs) error {
-	idx, err := u.index(in[Main].Schema)
+func (u Unique) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	idx, err := u.index(in[etl.Main].Schema)
 	if err != nil {
 		return err
 	}
 	seen := map[string]struct{}{}
 	var buf []byte
-	o := out.Port(Main)
-	return EachRow(ctx, in, out, func(r Row) error {
-		buf = keyOf(buf[:0], r, idx)
+	o := out.Port(etl.Main)
+	return etl.EachRow(ctx, in, out, func(r etl.Row) error {
+		buf = etl.AppendKey(buf[:0], r, idx)
 		if _, dup := seen[string(buf)]; dup {
 			return nil
 		}

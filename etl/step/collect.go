@@ -1,21 +1,23 @@
-package etl
+package step
 
 import (
 	"context"
 	"slices"
 	"sync"
+
+	"github.com/articlekit/articlekit/etl"
 )
 
 // Collector is a sink that keeps every row it receives in memory: for
 // tests, examples and small lookups. Use a *Collector.
 type Collector struct {
 	mu     sync.Mutex
-	schema *Schema
-	rows   []Row
+	schema *etl.Schema
+	rows   []etl.Row
 }
 
 // Plan accepts any input.
-func (c *Collector) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (c *Collector) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	s, err := planMain(in)
 	if err != nil {
 		return nil, err
@@ -23,12 +25,12 @@ func (c *Collector) Plan(_ context.Context, in Schemas) (Schemas, error) {
 	c.mu.Lock()
 	c.schema = s
 	c.mu.Unlock()
-	return Schemas{}, nil
+	return etl.Schemas{}, nil
 }
 
 // Run keeps the rows.
-func (c *Collector) Run(ctx context.Context, in Inputs, _ Outputs) error {
-	return in[Main].Each(ctx, func(r Row) error {
+func (c *Collector) Run(ctx context.Context, in etl.Inputs, _ etl.Outputs) error {
+	return in[etl.Main].Each(ctx, func(r etl.Row) error {
 		c.mu.Lock()
 		c.rows = append(c.rows, r)
 		c.mu.Unlock()
@@ -40,14 +42,14 @@ func (c *Collector) Run(ctx context.Context, in Inputs, _ Outputs) error {
 func (*Collector) Concurrent() {}
 
 // Rows returns the rows received so far.
-func (c *Collector) Rows() []Row {
+func (c *Collector) Rows() []etl.Row {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.rows)
 }
 
 // Schema returns the schema of the rows received.
-func (c *Collector) Schema() *Schema {
+func (c *Collector) Schema() *etl.Schema {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.schema

@@ -1,4 +1,4 @@
-package etl_test
+package step_test
 
 import (
 	"context"
@@ -6,11 +6,14 @@ import (
 	"time"
 
 	"github.com/articlekit/articlekit/etl"
+	"github.com/articlekit/articlekit/etl/internal/etltest"
+	"github.com/articlekit/articlekit/etl/step"
 )
 
 // No expression may crash a run: it compiles and evaluates, or fails the
 // step with an error.
 func FuzzExpr(f *testing.F) {
+	rows := etltest.PeopleRows()
 	for _, seed := range []string{
 		`score > 5`, `upper(trim(name)) + "!"`, `id * 10 / 0`, `name[5:2]`, `split(name, "")[99]`,
 		`$env["score"] ?? 1`, `date("x")`, `repeat(name, 1e9)`, `let x = 1; x + id`, `map(1..10, # * id)`,
@@ -18,14 +21,13 @@ func FuzzExpr(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	rows := peopleRows()
 	f.Fuzz(func(t *testing.T, code string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		p := etl.New("fuzz").Then("source", rows).
-			Then("filter", etl.Filter{Where: etl.Expr(code)}).
-			Then("compute", etl.Compute{Fields: []etl.Computed{{Name: "x", Value: etl.Expr(code)}}}).
-			Then("sink", &etl.Collector{})
+			Then("filter", step.Filter{Where: step.Expr(code)}).
+			Then("compute", step.Compute{Fields: []step.Computed{{Name: "x", Value: step.Expr(code)}}}).
+			Then("sink", &step.Collector{})
 		res, err := p.Run(ctx)
 		if err == nil && res.Step("sink").Read > int64(len(rows.Rows)) {
 			t.Fatalf("%d rows out of %d", res.Step("sink").Read, len(rows.Rows))

@@ -1,19 +1,31 @@
-package etl
+package step
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+
+	"github.com/articlekit/articlekit/etl"
 )
 
 // planMain returns the main input's schema, or an error when the step has
 // none.
-func planMain(in Schemas) (*Schema, error) {
-	s, ok := in[Main]
+func planMain(in etl.Schemas) (*etl.Schema, error) {
+	s, ok := in[etl.Main]
 	if !ok {
 		return nil, errors.New("no input: join a step to it")
 	}
 	return s, nil
+}
+
+// clip quotes a value for an error message, shortened.
+func clip(v any) string {
+	s := etl.Text(v, "")
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // Pass lets rows through unchanged (Kettle's Dummy): a place to join or
@@ -21,18 +33,18 @@ func planMain(in Schemas) (*Schema, error) {
 type Pass struct{}
 
 // Plan passes the input's schema on.
-func (Pass) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (Pass) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	s, err := planMain(in)
 	if err != nil {
 		return nil, err
 	}
-	return Schemas{Main: s}, nil
+	return etl.Schemas{etl.Main: s}, nil
 }
 
 // Run passes the rows on.
-func (Pass) Run(ctx context.Context, in Inputs, out Outputs) error {
-	o := out.Port(Main)
-	return EachRow(ctx, in, out, func(r Row) error { return o.Emit(ctx, r) })
+func (Pass) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	o := out.Port(etl.Main)
+	return etl.EachRow(ctx, in, out, func(r etl.Row) error { return o.Emit(ctx, r) })
 }
 
 // Concurrent marks Pass as safe to run in copies.
@@ -48,7 +60,7 @@ type Filter struct {
 const Unmatched = "false"
 
 // Plan checks the condition against the input.
-func (f Filter) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (f Filter) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	s, err := planMain(in)
 	if err != nil {
 		return nil, err
@@ -56,17 +68,17 @@ func (f Filter) Plan(_ context.Context, in Schemas) (Schemas, error) {
 	if _, err := f.Where.Bind(s); err != nil {
 		return nil, err
 	}
-	return Schemas{Main: s, Unmatched: s}, nil
+	return etl.Schemas{etl.Main: s, Unmatched: s}, nil
 }
 
 // Run splits the rows.
-func (f Filter) Run(ctx context.Context, in Inputs, out Outputs) error {
-	eval, err := f.Where.Bind(in[Main].Schema)
+func (f Filter) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	eval, err := f.Where.Bind(in[etl.Main].Schema)
 	if err != nil {
 		return err
 	}
-	yes, no := out.Port(Main), out.Port(Unmatched)
-	return EachRow(ctx, in, out, func(r Row) error {
+	yes, no := out.Port(etl.Main), out.Port(Unmatched)
+	return etl.EachRow(ctx, in, out, func(r etl.Row) error {
 		v, err := eval(r)
 		if err != nil {
 			return err
@@ -88,7 +100,7 @@ func (Filter) Concurrent() {}
 type Computed struct {
 	Name string
 	// Type converts the value (Any: keep what the expression gives).
-	Type  Type
+	Type  etl.Type
 	Value Expression
 	// Layout formats or parses times converted to or from text.
 	Layout string
@@ -104,14 +116,14 @@ type Compute struct {
 }
 
 type computePlan struct {
-	out   *Schema
+	out   *etl.Schema
 	slots []int // where each computed field goes in the widened row
 	keep  []int // the widened row's positions the output keeps
 	width int
-	steps []*Schema
+	steps []*etl.Schema
 }
 
-func (c Compute) plan(in *Schema) (*computePlan, error) {
+func (c Compute) plan(in *etl.Schema) (*computePlan, error) {
 	p := &computePlan{}
 	fields := in.Fields()
 	index := map[string]int{}
@@ -119,7 +131,7 @@ func (c Compute) plan(in *Schema) (*computePlan, error) {
 		index[f.Name] = i
 	}
 	for _, f := range c.Fields {
-		cur, err := NewSchema(fields...)
+		cur, err := etl.NewSchema(fields...)
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +143,7 @@ func (c Compute) plan(in *Schema) (*computePlan, error) {
 		if !ok {
 			slot = len(fields)
 			index[f.Name] = slot
-			fields = append(fields, Field{Name: f.Name})
+			fields = append(fields, etl.Field{Name: f.Name})
 		}
 		fields[slot].Type = f.Type
 		p.slots = append(p.slots, slot)
@@ -144,7 +156,7 @@ func (c Compute) plan(in *Schema) (*computePlan, error) {
 		}
 		removed[name] = true
 	}
-	var kept []Field
+	var kept []etl.Field
 	for i, f := range fields {
 		if !removed[f.Name] {
 			kept = append(kept, f)
@@ -152,12 +164,12 @@ func (c Compute) plan(in *Schema) (*computePlan, error) {
 		}
 	}
 	var err error
-	p.out, err = NewSchema(kept...)
+	p.out, err = etl.NewSchema(kept...)
 	return p, err
 }
 
 // Plan checks every expression against the fields before it.
-func (c Compute) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (c Compute) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	s, err := planMain(in)
 	if err != nil {
 		return nil, err
@@ -166,12 +178,12 @@ func (c Compute) Plan(_ context.Context, in Schemas) (Schemas, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Schemas{Main: p.out}, nil
+	return etl.Schemas{etl.Main: p.out}, nil
 }
 
 // Run computes the fields of every row.
-func (c Compute) Run(ctx context.Context, in Inputs, out Outputs) error {
-	p, err := c.plan(in[Main].Schema)
+func (c Compute) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	p, err := c.plan(in[etl.Main].Schema)
 	if err != nil {
 		return err
 	}
@@ -181,15 +193,15 @@ func (c Compute) Run(ctx context.Context, in Inputs, out Outputs) error {
 			return err
 		}
 	}
-	o := out.Port(Main)
+	o := out.Port(etl.Main)
 	trim := len(p.keep) != p.width
-	return EachRow(ctx, in, out, func(r Row) error {
-		wide := make(Row, p.width)
+	return etl.EachRow(ctx, in, out, func(r etl.Row) error {
+		wide := make(etl.Row, p.width)
 		copy(wide, r)
 		for i, f := range c.Fields {
 			v, err := evals[i](wide)
 			if err == nil {
-				v, err = Convert(v, f.Type, f.Layout)
+				v, err = etl.Convert(v, f.Type, f.Layout)
 			}
 			if err != nil {
 				return fmt.Errorf("field %q: %w", f.Name, err)
@@ -197,7 +209,7 @@ func (c Compute) Run(ctx context.Context, in Inputs, out Outputs) error {
 			wide[p.slots[i]] = v
 		}
 		if trim {
-			kept := make(Row, len(p.keep))
+			kept := make(etl.Row, len(p.keep))
 			for i, j := range p.keep {
 				kept[i] = wide[j]
 			}
@@ -213,7 +225,7 @@ func (Compute) Concurrent() {}
 // Constant is a field with the same value on every row.
 type Constant struct {
 	Name  string
-	Type  Type
+	Type  etl.Type
 	Value any // nil, or a value of Type
 }
 
@@ -221,30 +233,30 @@ type Constant struct {
 type Constants []Constant
 
 // Plan appends the fields to the input's.
-func (c Constants) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (c Constants) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	s, err := planMain(in)
 	if err != nil {
 		return nil, err
 	}
-	fields := make([]Field, len(c))
+	fields := make([]etl.Field, len(c))
 	for i, k := range c {
-		if k.Value != nil && TypeOf(k.Value) != k.Type && k.Type != Any {
+		if k.Value != nil && etl.TypeOf(k.Value) != k.Type && k.Type != etl.Any {
 			return nil, fmt.Errorf("constant %q: %T value for a %s field", k.Name, k.Value, k.Type)
 		}
-		fields[i] = Field{Name: k.Name, Type: k.Type}
+		fields[i] = etl.Field{Name: k.Name, Type: k.Type}
 	}
 	out, err := s.Append(fields...)
 	if err != nil {
 		return nil, err
 	}
-	return Schemas{Main: out}, nil
+	return etl.Schemas{etl.Main: out}, nil
 }
 
 // Run appends the values.
-func (c Constants) Run(ctx context.Context, in Inputs, out Outputs) error {
-	o := out.Port(Main)
-	return EachRow(ctx, in, out, func(r Row) error {
-		wide := make(Row, len(r), len(r)+len(c))
+func (c Constants) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	o := out.Port(etl.Main)
+	return etl.EachRow(ctx, in, out, func(r etl.Row) error {
+		wide := make(etl.Row, len(r), len(r)+len(c))
 		copy(wide, r)
 		for _, k := range c {
 			wide = append(wide, k.Value)

@@ -1,10 +1,12 @@
-package etl
+package step
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/articlekit/articlekit/etl"
 )
 
 // Select picks, renames, removes and retypes fields (Kettle's Select
@@ -29,19 +31,19 @@ type Pick struct{ Name, Rename string }
 // Retype renames a field and converts its values to Type (Any: keep them).
 type Retype struct {
 	Name, Rename string
-	Type         Type
+	Type         etl.Type
 	// Layout formats or parses times converted to or from text.
 	Layout string
 }
 
 type selectPlan struct {
-	out    *Schema
+	out    *etl.Schema
 	from   []int // source position of each output field
 	retype map[int]Retype
 }
 
-func (s Select) plan(in *Schema) (*selectPlan, error) {
-	var fields []Field
+func (s Select) plan(in *etl.Schema) (*selectPlan, error) {
+	var fields []etl.Field
 	var from []int
 	if len(s.Fields) == 0 {
 		fields, from = in.Fields(), make([]int, in.Len())
@@ -53,7 +55,7 @@ func (s Select) plan(in *Schema) (*selectPlan, error) {
 		for _, p := range s.Fields {
 			i, ok := in.Index(p.Name)
 			if !ok {
-				return nil, fmt.Errorf("cannot select %q: %w", p.Name, &MissingFieldsError{Fields: []string{fmt.Sprintf("%q", p.Name)}, Have: in.Names()})
+				return nil, fmt.Errorf("cannot select %q: %w", p.Name, &etl.MissingFieldsError{Fields: []string{fmt.Sprintf("%q", p.Name)}, Have: in.Names()})
 			}
 			f := in.Field(i)
 			if p.Rename != "" {
@@ -63,16 +65,16 @@ func (s Select) plan(in *Schema) (*selectPlan, error) {
 		}
 		if s.Unspecified {
 			var rest []int
-			for i, f := range in.fields {
+			for i, f := range in.Fields() {
 				if !picked[f.Name] {
 					rest = append(rest, i)
 				}
 			}
 			if s.UnspecifiedByName {
-				slices.SortStableFunc(rest, func(a, b int) int { return strings.Compare(in.fields[a].Name, in.fields[b].Name) })
+				slices.SortStableFunc(rest, func(a, b int) int { return strings.Compare(in.Field(a).Name, in.Field(b).Name) })
 			}
 			for _, i := range rest {
-				fields, from = append(fields, in.fields[i]), append(from, i)
+				fields, from = append(fields, in.Field(i)), append(from, i)
 			}
 		}
 	}
@@ -92,19 +94,19 @@ func (s Select) plan(in *Schema) (*selectPlan, error) {
 		if r.Rename != "" {
 			fields[i].Name = r.Rename
 		}
-		if r.Type != Any {
+		if r.Type != etl.Any {
 			fields[i].Type = r.Type
 		}
 		retype[i] = r
 	}
-	out, err := NewSchema(fields...)
+	out, err := etl.NewSchema(fields...)
 	if err != nil {
 		return nil, err
 	}
 	return &selectPlan{out: out, from: from, retype: retype}, nil
 }
 
-func indexOf(fields []Field, name string) int {
+func indexOf(fields []etl.Field, name string) int {
 	for i, f := range fields {
 		if f.Name == name {
 			return i
@@ -114,7 +116,7 @@ func indexOf(fields []Field, name string) int {
 }
 
 // Plan checks every field named exists.
-func (s Select) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (s Select) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	main, err := planMain(in)
 	if err != nil {
 		return nil, err
@@ -123,23 +125,23 @@ func (s Select) Plan(_ context.Context, in Schemas) (Schemas, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Schemas{Main: p.out}, nil
+	return etl.Schemas{etl.Main: p.out}, nil
 }
 
 // Run reshapes every row.
-func (s Select) Run(ctx context.Context, in Inputs, out Outputs) error {
-	p, err := s.plan(in[Main].Schema)
+func (s Select) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	p, err := s.plan(in[etl.Main].Schema)
 	if err != nil {
 		return err
 	}
-	o := out.Port(Main)
-	return EachRow(ctx, in, out, func(r Row) error {
-		row := make(Row, len(p.from))
+	o := out.Port(etl.Main)
+	return etl.EachRow(ctx, in, out, func(r etl.Row) error {
+		row := make(etl.Row, len(p.from))
 		for i, j := range p.from {
 			row[i] = r[j]
 		}
 		for i, rt := range p.retype {
-			v, err := Convert(row[i], rt.Type, rt.Layout)
+			v, err := etl.Convert(row[i], rt.Type, rt.Layout)
 			if err != nil {
 				return fmt.Errorf("field %q: %w", rt.Name, err)
 			}
@@ -164,23 +166,23 @@ type MapValues struct {
 	Null *string
 }
 
-func (m MapValues) plan(in *Schema) (*Schema, int, int, error) {
+func (m MapValues) plan(in *etl.Schema) (*etl.Schema, int, int, error) {
 	src, ok := in.Index(m.Field)
 	if !ok {
 		return nil, 0, 0, fmt.Errorf("no field %q to map", m.Field)
 	}
 	if m.Target == "" || m.Target == m.Field {
 		fields := in.Fields()
-		fields[src].Type = String
-		out, err := NewSchema(fields...)
+		fields[src].Type = etl.String
+		out, err := etl.NewSchema(fields...)
 		return out, src, src, err
 	}
-	out, err := in.Append(Field{Name: m.Target, Type: String})
+	out, err := in.Append(etl.Field{Name: m.Target, Type: etl.String})
 	return out, src, in.Len(), err
 }
 
 // Plan checks the field exists.
-func (m MapValues) Plan(_ context.Context, in Schemas) (Schemas, error) {
+func (m MapValues) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	main, err := planMain(in)
 	if err != nil {
 		return nil, err
@@ -189,23 +191,23 @@ func (m MapValues) Plan(_ context.Context, in Schemas) (Schemas, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Schemas{Main: out}, nil
+	return etl.Schemas{etl.Main: out}, nil
 }
 
 // Run maps every row's value.
-func (m MapValues) Run(ctx context.Context, in Inputs, out Outputs) error {
-	schema, src, dst, err := m.plan(in[Main].Schema)
+func (m MapValues) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	schema, src, dst, err := m.plan(in[etl.Main].Schema)
 	if err != nil {
 		return err
 	}
-	o := out.Port(Main)
+	o := out.Port(etl.Main)
 	inPlace := src == dst
-	return EachRow(ctx, in, out, func(r Row) error {
-		row := make(Row, schema.Len())
+	return etl.EachRow(ctx, in, out, func(r etl.Row) error {
+		row := make(etl.Row, schema.Len())
 		copy(row, r)
 		v := r[src]
 		var mapped any
-		switch to, ok := m.Mapping[Text(v, "")]; {
+		switch to, ok := m.Mapping[etl.Text(v, "")]; {
 		case v == nil && m.Null != nil:
 			mapped = *m.Null
 		case v != nil && ok:
@@ -213,7 +215,7 @@ func (m MapValues) Run(ctx context.Context, in Inputs, out Outputs) error {
 		case m.Default != nil:
 			mapped = *m.Default
 		case inPlace && v != nil:
-			mapped = Text(v, "")
+			mapped = etl.Text(v, "")
 		}
 		row[dst] = mapped
 		return o.Emit(ctx, row)

@@ -1,4 +1,4 @@
-package etl
+package step
 
 import (
 	"fmt"
@@ -6,17 +6,19 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/articlekit/articlekit/etl"
 )
 
 // Expression computes a value from a row. Bind fits it to the rows of one
 // schema, returning what evaluates it; each copy of a step binds its own,
 // so an Evaluator need not be safe for concurrent use.
 type Expression interface {
-	Bind(in *Schema) (Evaluator, error)
+	Bind(in *etl.Schema) (Evaluator, error)
 }
 
 // Evaluator computes an expression's value for one row.
-type Evaluator func(Row) (any, error)
+type Evaluator func(etl.Row) (any, error)
 
 // Expr is an expression in the expr language (https://expr-lang.org): the
 // row's fields are variables (`$env["a field"]` for names that are not
@@ -31,9 +33,9 @@ const maxExprNodes = 10_000
 
 // Bind compiles the expression against the schema: an unknown field or a
 // syntax error is reported here, before any row moves.
-func (e Expr) Bind(in *Schema) (Evaluator, error) {
+func (e Expr) Bind(in *etl.Schema) (Evaluator, error) {
 	env := make(map[string]any, in.Len())
-	for _, f := range in.fields {
+	for _, f := range in.Fields() {
 		env[f.Name] = zeroOf(f.Type)
 	}
 	program, err := expr.Compile(string(e), expr.Env(env), expr.MaxNodes(maxExprNodes))
@@ -42,7 +44,7 @@ func (e Expr) Bind(in *Schema) (Evaluator, error) {
 	}
 	names := in.Names()
 	var machine vm.VM
-	return func(row Row) (any, error) {
+	return func(row etl.Row) (any, error) {
 		for i, name := range names {
 			env[name] = row[i]
 		}
@@ -50,7 +52,7 @@ func (e Expr) Bind(in *Schema) (Evaluator, error) {
 		if err != nil {
 			return nil, &ExprError{Expr: string(e), Err: err}
 		}
-		return Normalize(v), nil
+		return etl.Normalize(v), nil
 	}, nil
 }
 
@@ -66,19 +68,19 @@ func (e *ExprError) Unwrap() error { return e.Err }
 
 // zeroOf is a value of t for type-checking expressions; Any fields are
 // checked loosely.
-func zeroOf(t Type) any {
+func zeroOf(t etl.Type) any {
 	switch t {
-	case String:
+	case etl.String:
 		return ""
-	case Integer:
+	case etl.Integer:
 		return int64(0)
-	case Number:
+	case etl.Number:
 		return float64(0)
-	case Boolean:
+	case etl.Boolean:
 		return false
-	case Time:
+	case etl.Time:
 		return time.Time{}
-	case Binary:
+	case etl.Binary:
 		return []byte(nil)
 	default:
 		return nil
@@ -92,13 +94,13 @@ type Func struct {
 }
 
 // Bind checks that the fields exist.
-func (f Func) Bind(in *Schema) (Evaluator, error) {
+func (f Func) Bind(in *etl.Schema) (Evaluator, error) {
 	idx, err := in.Require(f.Fields...)
 	if err != nil {
 		return nil, err
 	}
 	args := make([]any, len(idx))
-	return func(row Row) (any, error) {
+	return func(row etl.Row) (any, error) {
 		for i, j := range idx {
 			args[i] = row[j]
 		}
