@@ -17,7 +17,7 @@ import (
 // set aside with their reasons; then the articles read back.
 func Example() {
 	ctx := context.Background()
-	store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://:memory:"}, nil)
+	store, err := articles.OpenStore(articles.Config{DatabaseURL: "sqlite://:memory:"})
 	if err != nil {
 		fmt.Println(err)
 		return
