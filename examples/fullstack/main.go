@@ -87,16 +87,29 @@ func main() {
 
 // newApp composes every module.
 func newApp(cfg config, log *zap.Logger) (*fx.App, error) {
-	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr)
+	opts, err := modules(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Gateway.File == "" {
 		log.Warn("GATEWAY_CONFIG is not set: the gateway runs a development configuration with a development API key and admin password")
 	}
-	application := fx.New(
+	application := fx.New(opts, app.WithLogger())
+	// A pipeline that does not load fails here, before the app starts.
+	if err := application.Err(); err != nil {
+		return nil, err
+	}
+	return application, nil
+}
+
+// modules composes the program from its configuration.
+func modules(cfg config, log *zap.Logger) (fx.Option, error) {
+	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr)
+	if err != nil {
+		return nil, err
+	}
+	return fx.Options(
 		fx.Supply(cfg.Articles, cfg.REST, cfg.GraphQL, cfg.Sync, gw, log),
-		app.WithLogger(),
 		metrics.Module,
 		articles.Module,
 		restapi.Module,
@@ -107,12 +120,7 @@ func newApp(cfg config, log *zap.Logger) (*fx.App, error) {
 		gateway.Module,
 		etl.Module,
 		pipelines(cfg),
-	)
-	// A pipeline that does not load fails here, before the app starts.
-	if err := application.Err(); err != nil {
-		return nil, err
-	}
-	return application, nil
+	), nil
 }
 
 //go:embed export.yaml

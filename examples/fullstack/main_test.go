@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/fx"
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/articles"
@@ -139,5 +140,18 @@ func eventually(t *testing.T, what string, ok func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within 20s", what)
 		}
+	}
+}
+
+// The program's fx graph is complete: every dependency has a provider.
+func TestModulesWire(t *testing.T) {
+	cfg := defaults()
+	cfg.Gateway = appGateway("127.0.0.1:8280", "127.0.0.1:8243", "127.0.0.1:9443")
+	opts, err := modules(cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.ValidateApp(opts); err != nil {
+		t.Fatal(err)
 	}
 }
