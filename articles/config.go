@@ -20,6 +20,10 @@ type Config struct {
 	OutboxRetention time.Duration `env:"OUTBOX_RETENTION"`
 	// OutboxPruneInterval is how often the pruner runs. Default: 10m.
 	OutboxPruneInterval time.Duration `env:"OUTBOX_PRUNE_INTERVAL"`
+	// IdempotencyKeyTTL is how long an idempotency key is remembered
+	// (Service.CreateOnce): a retry within it replays the first answer.
+	// Default: 24h.
+	IdempotencyKeyTTL time.Duration `env:"IDEMPOTENCY_KEY_TTL"`
 }
 
 // Defaults.
@@ -27,6 +31,7 @@ const (
 	DefaultDatabaseURL         = "sqlite://articles.db"
 	DefaultOutboxRetention     = 7 * 24 * time.Hour
 	DefaultOutboxPruneInterval = 10 * time.Minute
+	DefaultIdempotencyKeyTTL   = 24 * time.Hour
 )
 
 // WithDefaults returns c with every unset field set to its default.
@@ -39,6 +44,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.OutboxPruneInterval == 0 {
 		c.OutboxPruneInterval = DefaultOutboxPruneInterval
+	}
+	if c.IdempotencyKeyTTL == 0 {
+		c.IdempotencyKeyTTL = DefaultIdempotencyKeyTTL
 	}
 	return c
 }
@@ -54,6 +62,9 @@ func (c Config) Validate() error {
 	}
 	if c.OutboxPruneInterval < 0 {
 		errs = append(errs, fmt.Errorf("OutboxPruneInterval %s: must not be negative", c.OutboxPruneInterval))
+	}
+	if c.IdempotencyKeyTTL < 0 {
+		errs = append(errs, fmt.Errorf("IdempotencyKeyTTL %s: must not be negative", c.IdempotencyKeyTTL))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("articles: invalid config: %w", err)

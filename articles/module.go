@@ -55,32 +55,40 @@ func openStore(lc fx.Lifecycle, cfg Config, opts ...Option) (*Store, error) {
 	return store, nil
 }
 
-func startPruner(lc fx.Lifecycle, cfg Config, outbox *Outbox, log *zap.Logger) {
+func startPruner(lc fx.Lifecycle, cfg Config, store *Store, log *zap.Logger) {
 	cfg = cfg.WithDefaults()
-	if cfg.OutboxRetention < 0 {
-		return
-	}
-	log = log.Named("articles.outbox")
+	log = log.Named("articles.prune")
 	var run background.Group
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
-			run.Go(func(ctx context.Context) { prune(ctx, outbox, cfg.OutboxRetention, cfg.OutboxPruneInterval, log) })
+			run.Go(func(ctx context.Context) { prune(ctx, store, cfg, log) })
 			return nil
 		},
 		OnStop: run.Stop,
 	})
 }
 
-// prune deletes published outbox events older than retention, every
-// interval, until ctx ends.
-func prune(ctx context.Context, outbox *Outbox, retention, every time.Duration, log *zap.Logger) {
-	for background.Sleep(ctx, every, nil) {
-		n, err := outbox.Prune(ctx, time.Now().Add(-retention))
+// prune deletes, every cfg.OutboxPruneInterval until ctx ends, published
+// outbox events older than cfg.OutboxRetention (unless it is negative) and
+// idempotency keys older than cfg.IdempotencyKeyTTL.
+func prune(ctx context.Context, store *Store, cfg Config, log *zap.Logger) {
+	for background.Sleep(ctx, cfg.OutboxPruneInterval, nil) {
+		now := time.Now()
+		if cfg.OutboxRetention >= 0 {
+			n, err := store.Outbox().Prune(ctx, now.Add(-cfg.OutboxRetention))
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Warn("outbox prune failed", zap.Error(err))
+			case n > 0:
+				log.Info("outbox pruned", zap.Int64("events", n))
+			}
+		}
+		n, err := store.PruneKeys(ctx, now.Add(-cfg.IdempotencyKeyTTL))
 		switch {
 		case err != nil && ctx.Err() == nil:
-			log.Warn("outbox prune failed", zap.Error(err))
+			log.Warn("idempotency key prune failed", zap.Error(err))
 		case n > 0:
-			log.Info("outbox pruned", zap.Int64("events", n))
+			log.Info("idempotency keys pruned", zap.Int64("keys", n))
 		}
 	}
 }

@@ -21,8 +21,9 @@ import (
 // Store keeps articles, their tags and the transactional outbox in a SQL
 // database. Use it through a Service; a Store only persists.
 type Store struct {
-	db  *sqldb.DB
-	log *zap.Logger
+	db     *sqldb.DB
+	log    *zap.Logger
+	keyTTL time.Duration // how long an idempotency key is remembered
 	// batch groups concurrent writes into shared transactions on SQLite;
 	// nil on servers, where concurrent transactions are the better deal.
 	batch *batcher
@@ -44,7 +45,7 @@ func OpenStore(cfg Config, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
-	s := &Store{db: db, log: optionsOf(opts).log.Named("articles")}
+	s := &Store{db: db, log: optionsOf(opts).log.Named("articles"), keyTTL: cfg.IdempotencyKeyTTL}
 	if db.Dialect == sqldb.SQLite {
 		s.batch = newBatcher(db.Write, maxBatch)
 	}
@@ -311,32 +312,39 @@ func (s *Store) lock(ctx context.Context, tx bun.Tx, id int64) (row articleRow, 
 	return row, true, nil
 }
 
-func (s *Store) create(ctx context.Context, d Draft, now time.Time) (Article, error) {
-	a := Article{Title: d.Title, Content: d.Content, Author: d.Author, Tags: d.Tags,
-		CreatedAt: now, UpdatedAt: now, Version: 1}
-	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if inserts := s.inserts.Load(); inserts != nil {
-			return inserts.create(ctx, tx.Tx, &a)
-		}
-		id, err := s.freeID(ctx, tx)
-		if err != nil {
-			return err
-		}
-		a.ID = id
-		var row articleRow
-		row.set(a)
-		if err := s.insertRow(ctx, tx, &row); err != nil {
-			return err
-		}
-		if err := s.insertTags(ctx, tx, a.ID, a.Tags); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, Created, a)
+func (s *Store) create(ctx context.Context, d Draft, now time.Time) (a Article, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		a, err = s.createIn(ctx, tx, d, now)
+		return err
 	})
 	if err != nil {
 		return Article{}, s.dbError("create", err)
 	}
 	return normalized(a), nil
+}
+
+// createIn inserts a new article from d, its tags and its Created event in
+// tx.
+func (s *Store) createIn(ctx context.Context, tx bun.Tx, d Draft, now time.Time) (Article, error) {
+	a := Article{Title: d.Title, Content: d.Content, Author: d.Author, Tags: d.Tags,
+		CreatedAt: now, UpdatedAt: now, Version: 1}
+	if inserts := s.inserts.Load(); inserts != nil {
+		return a, inserts.create(ctx, tx.Tx, &a)
+	}
+	id, err := s.freeID(ctx, tx)
+	if err != nil {
+		return Article{}, err
+	}
+	a.ID = id
+	var row articleRow
+	row.set(a)
+	if err := s.insertRow(ctx, tx, &row); err != nil {
+		return Article{}, err
+	}
+	if err := s.insertTags(ctx, tx, a.ID, a.Tags); err != nil {
+		return Article{}, err
+	}
+	return a, s.record(ctx, tx, Created, a)
 }
 
 // save replaces article id with d. With createIfAbsent it creates the

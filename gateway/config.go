@@ -181,7 +181,9 @@ type Route struct {
 	// Timeout bounds one upstream attempt. Default: 30s.
 	Timeout time.Duration `yaml:"timeout"`
 	// Retries are further attempts, on other targets, for idempotent
-	// methods whose attempt failed without an answer or with 502/503/504.
+	// requests without a body and POSTs with an Idempotency-Key (and a
+	// body of at most 1 MiB), whose attempt failed without an answer or
+	// with 502/503/504.
 	Retries int `yaml:"retries"`
 	// Auth lists the schemes accepted: apikey, jwt, basic; or anonymous.
 	Auth []string `yaml:"auth"`

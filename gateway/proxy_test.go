@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -57,6 +58,61 @@ func TestTimeoutsAndRetries(t *testing.T) {
 	calls.Store(0)
 	if resp, _ := h.do("POST", "/bad"); resp.StatusCode != http.StatusBadGateway || calls.Load() != 1 {
 		t.Fatalf("POST: %d after %d calls, want 502 after 1 (no retry)", resp.StatusCode, calls.Load())
+	}
+}
+
+// A POST with an Idempotency-Key is retried on another target, with its
+// body, since the upstream answers it once; without a key, or with a body
+// too large to keep, it is not.
+func TestIdempotentPOSTRetried(t *testing.T) {
+	var calls atomic.Int64
+	var bodies sync.Map
+	flaky := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		body, _ := io.ReadAll(r.Body)
+		bodies.Store(n, string(body))
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable) // the first target is going down
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	})
+	a, b := httptest.NewServer(flaky), httptest.NewServer(flaky)
+	defer a.Close()
+	defer b.Close()
+	h := newHarness(t, func(c *gateway.Config) {
+		c.Tiers = map[string]gateway.Limit{gateway.TierUnauthenticated: {}}
+		c.Upstreams["pair"] = gateway.Upstream{Targets: []gateway.Target{{URL: a.URL}, {URL: b.URL}},
+			Suspension: gateway.Suspension{Failures: 100}}
+		c.Routes = append(c.Routes, gateway.Route{Name: "create", Methods: []string{"POST"}, Path: "/create", Upstream: "pair",
+			Retries: 1, Auth: []string{"anonymous"}})
+	})
+	post := func(key, body string) int {
+		t.Helper()
+		calls.Store(0)
+		bodies.Clear()
+		req, _ := http.NewRequest("POST", h.srv.URL+"/create", strings.NewReader(body))
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := post(`"k1"`, `{"title":"retried"}`); status != http.StatusCreated || calls.Load() != 2 {
+		t.Fatalf("POST with a key: %d after %d calls, want 201 after 2", status, calls.Load())
+	}
+	if second, _ := bodies.Load(int64(2)); second != `{"title":"retried"}` {
+		t.Fatalf("the retry carried body %q, want the request's", second)
+	}
+	if status := post("", `{"title":"once"}`); status != http.StatusServiceUnavailable || calls.Load() != 1 {
+		t.Fatalf("POST without a key: %d after %d calls, want 503 after 1", status, calls.Load())
+	}
+	if status := post(`"k2"`, strings.Repeat("x", 1<<20+1)); status != http.StatusServiceUnavailable || calls.Load() != 1 {
+		t.Fatalf("POST with a key and a body over 1 MiB: %d after %d calls, want 503 after 1", status, calls.Load())
 	}
 }
 

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,7 +24,7 @@ type retrier struct {
 
 func (rt *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 	attempts := 1
-	if idempotent(req.Method) && (req.Body == nil || req.Body == http.NoBody) {
+	if rt.route.Retries > 0 && retriable(req) {
 		attempts += rt.route.Retries
 	}
 	tried := make(map[*target]bool, attempts)
@@ -72,13 +73,43 @@ func (rt *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, last
 }
 
-// idempotent methods may be retried.
-func idempotent(method string) bool {
-	switch method {
+// retriable reports whether req may be sent again after a failure: an
+// idempotent request without a body, or a POST carrying an
+// Idempotency-Key, which the upstream answers once
+// (draft-ietf-httpapi-idempotency-key-header), with a body small enough to
+// keep. A body is never sent twice otherwise: a conditional PUT whose first
+// attempt did commit would be refused the second time.
+func retriable(req *http.Request) bool {
+	noBody := req.Body == nil || req.Body == http.NoBody
+	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, http.MethodTrace:
-		return true
+		return noBody
+	case http.MethodPost:
+		return req.Header.Get("Idempotency-Key") != "" && (noBody || replayable(req))
 	}
 	return false
+}
+
+// maxReplayBody bounds the request bodies kept for a retry.
+const maxReplayBody = 1 << 20
+
+// replayable makes req's body, if small (at most maxReplayBody), readable
+// once per attempt, and reports whether it could.
+func replayable(req *http.Request) bool {
+	if req.ContentLength < 0 || req.ContentLength > maxReplayBody {
+		return false // unknown or large: sent once, as it streams
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, req.ContentLength))
+	if err != nil || int64(len(body)) != req.ContentLength {
+		// The client's body broke off: what was read goes on, and the
+		// attempt fails as it would have.
+		req.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), req.Body))
+		return false
+	}
+	_ = req.Body.Close()
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	req.Body, _ = req.GetBody()
+	return true
 }
 
 // discard drains (a little of) a response that will not be used, so that
@@ -98,6 +129,9 @@ func (rt *retrier) try(req *http.Request, t *target) (*http.Response, error) {
 	// The proxy's request is already a copy: only the URL differs per
 	// attempt.
 	out := req.WithContext(a.ctx)
+	if req.GetBody != nil {
+		out.Body, _ = req.GetBody() // each attempt reads the body anew
+	}
 	u := *req.URL
 	out.URL = &u
 	out.URL.Scheme, out.URL.Host, out.Host = t.url.Scheme, t.url.Host, ""

@@ -19,6 +19,8 @@ import (
 // implements it.
 type Articles interface {
 	Create(ctx context.Context, d articles.Draft) (articles.Article, error)
+	// CreateOnce serves POST /articles with an Idempotency-Key.
+	CreateOnce(ctx context.Context, key string, d articles.Draft) (articles.Article, bool, error)
 	Get(ctx context.Context, id int64) (articles.Article, error)
 	List(ctx context.Context, q articles.ListQuery) (articles.Page, error)
 	Put(ctx context.Context, id int64, d articles.Draft, pre articles.Precondition) (articles.Article, bool, error)

@@ -57,7 +57,19 @@ func (a *API) create(w http.ResponseWriter, req bunrouter.Request) error {
 	if err != nil {
 		return err
 	}
-	art, err := a.svc.Create(req.Context(), d)
+	key, once, err := idempotencyKey(req.Request)
+	if err != nil {
+		return err
+	}
+	var art articles.Article
+	if once {
+		var replayed bool
+		if art, replayed, err = a.svc.CreateOnce(req.Context(), key, d); replayed {
+			w.Header().Set(IdempotentReplayedHeader, "true")
+		}
+	} else {
+		art, err = a.svc.Create(req.Context(), d)
+	}
 	if err != nil {
 		return err
 	}

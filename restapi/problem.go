@@ -50,6 +50,8 @@ const (
 	TypeInternal             = "urn:articlekit:problem:internal"
 	TypeUnavailable          = "urn:articlekit:problem:unavailable"
 	TypeNoRoute              = "urn:articlekit:problem:no-route"
+	// TypeKeyReused answers an Idempotency-Key sent again with another body.
+	TypeKeyReused = "urn:articlekit:problem:idempotency-key-reused"
 	// TypeClientClosedRequest is recorded, never read: the client is gone.
 	TypeClientClosedRequest = "urn:articlekit:problem:client-closed-request"
 )
@@ -72,6 +74,7 @@ var titles = map[string]string{
 	TypeInternal:             "Internal server error",
 	TypeUnavailable:          "Service unavailable",
 	TypeNoRoute:              "Not found",
+	TypeKeyReused:            "Idempotency key reused",
 	TypeClientClosedRequest:  "Client closed request",
 }
 
@@ -106,6 +109,9 @@ func problemFor(err error) (p *Problem, internal bool) {
 		return p, false
 	}
 	switch {
+	case errors.Is(err, articles.ErrKeyReused):
+		return problem(http.StatusUnprocessableEntity, TypeKeyReused,
+			"This Idempotency-Key came with another article: use a new key for a new request."), false
 	case errors.Is(err, articles.ErrNotFound):
 		return problem(http.StatusNotFound, TypeNotFound, "No article has this id."), false
 	case errors.Is(err, articles.ErrConflict):

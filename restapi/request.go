@@ -376,3 +376,52 @@ func precondition(r *http.Request) (pre articles.Precondition, isConditional boo
 	}
 	return pre, true, nil
 }
+
+// Idempotent creates (draft-ietf-httpapi-idempotency-key-header): a POST
+// /articles carrying IdempotencyKeyHeader is done once; sent again with
+// the same key and body, its first answer is replayed, marked with
+// IdempotentReplayedHeader.
+const (
+	IdempotencyKeyHeader     = "Idempotency-Key"
+	IdempotentReplayedHeader = "Idempotent-Replayed"
+)
+
+// idempotencyKey reads the Idempotency-Key header: a structured-field
+// string ("…") as the draft has it, of printable ASCII but " and \, or, as
+// many clients send it, the bare key, of letters, digits and ._~:+/=-.
+// once is false without the header.
+func idempotencyKey(r *http.Request) (key string, once bool, err error) {
+	lines := r.Header.Values(IdempotencyKeyHeader)
+	switch len(lines) {
+	case 0:
+		return "", false, nil
+	case 1:
+	default:
+		return "", true, problem(http.StatusBadRequest, TypeBadRequest, IdempotencyKeyHeader+": send one key.")
+	}
+	raw := strings.Trim(lines[0], " \t")
+	if quoted, ok := strings.CutPrefix(raw, `"`); ok {
+		key, ok = strings.CutSuffix(quoted, `"`)
+		if ok && key != "" && len(key) <= articles.MaxKeyLen && !strings.ContainsAny(key, `"\`) && printable(key) {
+			return key, true, nil
+		}
+	} else if raw != "" && len(raw) <= articles.MaxKeyLen && strings.Trim(raw, bareKeyChars) == "" {
+		return raw, true, nil
+	}
+	return "", true, problem(http.StatusBadRequest, TypeBadRequest, fmt.Sprintf(
+		`%s: send one key of 1 to %d characters, quoted ("…", printable ASCII but " and \) or bare (letters, digits and ._~:+/=-).`,
+		IdempotencyKeyHeader, articles.MaxKeyLen))
+}
+
+// bareKeyChars are the characters of an unquoted idempotency key.
+const bareKeyChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~:+/=-"
+
+// printable reports whether s is printable ASCII, space included.
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

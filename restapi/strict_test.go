@@ -94,3 +94,59 @@ func TestTooLargeAnsweredToAClientStillSending(t *testing.T) {
 		})
 	}
 }
+
+// A POST with an Idempotency-Key is done once: the retry replays its
+// answer, another body under the key is refused, and a malformed key too.
+func TestIdempotencyKey(t *testing.T) {
+	h := newHarness(t)
+	body := `{"title":"Once","tags":["a"]}`
+	first, created := h.do("POST", "/articles", body, "Idempotency-Key", `"key-1"`)
+	if first.StatusCode != http.StatusCreated || first.Header.Get(restapi.IdempotentReplayedHeader) != "" {
+		t.Fatalf("first POST = %d %s", first.StatusCode, created)
+	}
+	// The same request, spelled differently, and the key sent bare.
+	for _, retry := range []struct{ body, key string }{
+		{body, `"key-1"`},
+		{`{ "tags": ["a"], "title": "Once" }`, `"key-1"`},
+		{body, `key-1`},
+	} {
+		resp, replayed := h.do("POST", "/articles", retry.body, "Idempotency-Key", retry.key)
+		if resp.StatusCode != http.StatusCreated || replayed != created ||
+			resp.Header.Get(restapi.IdempotentReplayedHeader) != "true" ||
+			resp.Header.Get("Location") != first.Header.Get("Location") || resp.Header.Get("ETag") != `"1"` {
+			t.Fatalf("retry %+v = %d %s (replayed %q), want the first answer replayed", retry, resp.StatusCode,
+				replayed, resp.Header.Get(restapi.IdempotentReplayedHeader))
+		}
+	}
+	before := h.state()
+	for _, tt := range []struct {
+		body, key   string
+		status      int
+		problemType string
+	}{
+		{`{"title":"Another"}`, `"key-1"`, 422, restapi.TypeKeyReused},
+		{body, `""`, 400, restapi.TypeBadRequest},
+		{body, `"unterminated`, 400, restapi.TypeBadRequest},
+		{body, `"a"b"`, 400, restapi.TypeBadRequest},
+		{body, `two words`, 400, restapi.TypeBadRequest},
+		{body, `"` + strings.Repeat("k", 256) + `"`, 400, restapi.TypeBadRequest},
+		{body, "\"caf\xc3\xa9\"", 400, restapi.TypeBadRequest},
+	} {
+		resp, got := h.do("POST", "/articles", tt.body, "Idempotency-Key", tt.key)
+		if p := problemOf(t, resp, got); resp.StatusCode != tt.status || p.Type != tt.problemType {
+			t.Errorf("POST with key %q = %d %s, want %d %s", tt.key, resp.StatusCode, got, tt.status, tt.problemType)
+		}
+	}
+	req, _ := http.NewRequest("POST", h.srv.URL+"/articles", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Add("Idempotency-Key", `"k1"`)
+	req.Header.Add("Idempotency-Key", `"k2"`)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("two keys = %v, %v; want 400", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if after := h.state(); after != before {
+		t.Fatalf("refused requests changed the store:\nbefore %s\nafter  %s", before, after)
+	}
+}

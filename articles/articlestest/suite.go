@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 // (*articles.Service) or over the network (the REST client).
 type API interface {
 	Create(ctx context.Context, d articles.Draft) (articles.Article, error)
+	CreateOnce(ctx context.Context, key string, d articles.Draft) (articles.Article, bool, error)
 	Get(ctx context.Context, id int64) (articles.Article, error)
 	List(ctx context.Context, q articles.ListQuery) (articles.Page, error)
 	Update(ctx context.Context, id int64, d articles.Draft, expectedVersion int64) (articles.Article, error)
@@ -31,6 +34,7 @@ func RunAPISuite(t *testing.T, api API) {
 		fn   func(t *testing.T, api API)
 	}{
 		{"CreateGet", testCreateGet},
+		{"CreateOnce", testCreateOnce},
 		{"TextStoredExactly", testTextStoredExactly},
 		{"Update", testUpdate},
 		{"Put", testPut},
@@ -67,6 +71,66 @@ func testCreateGet(t *testing.T, api API) {
 	var verr *articles.ValidationError
 	if !errors.As(err, &verr) || verr.Fields[0].Field != "title" {
 		t.Fatalf("Create(blank title) = %v, want a validation error on title", err)
+	}
+}
+
+// A create under an idempotency key happens once: a retry replays it, the
+// key with another draft is refused, and concurrent retries create one
+// article.
+func testCreateOnce(t *testing.T, api API) {
+	ctx := context.Background()
+	key := "suite-" + randomHex(8)
+	d := draft("Once", "retry")
+	first, replayed, err := api.CreateOnce(ctx, key, d)
+	if err != nil || replayed {
+		t.Fatalf("CreateOnce = %+v, replayed %v, %v", first, replayed, err)
+	}
+	again, replayed, err := api.CreateOnce(ctx, key, d)
+	if err != nil || !replayed {
+		t.Fatalf("CreateOnce again = replayed %v, %v; want the first replayed", replayed, err)
+	}
+	assertSame(t, again, first)
+	if _, _, err := api.CreateOnce(ctx, key, draft("Another", "retry")); !errors.Is(err, articles.ErrKeyReused) {
+		t.Fatalf("the key with another draft = %v, want ErrKeyReused", err)
+	}
+	// The first article changed since: a replay still answers as the
+	// first request was answered.
+	if _, err := api.Update(ctx, first.ID, draft("Changed"), first.Version); err != nil {
+		t.Fatal(err)
+	}
+	if again, _, err := api.CreateOnce(ctx, key, d); err != nil || again.Version != 1 || again.Title != "Once" {
+		t.Fatalf("replay after a change = %+v, %v; want the created article", again, err)
+	}
+	for _, bad := range []string{"", strings.Repeat("k", articles.MaxKeyLen+1), "tab\tkey", "ünïcode"} {
+		var verr *articles.ValidationError
+		if _, _, err := api.CreateOnce(ctx, bad, d); !errors.As(err, &verr) && !errors.Is(err, articles.ErrInvalid) {
+			t.Errorf("CreateOnce(key %q) = %v, want it refused as invalid", bad, err)
+		}
+	}
+
+	concurrent := "suite-concurrent-" + randomHex(8)
+	ids := make(chan int64, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			a, _, err := api.CreateOnce(ctx, concurrent, draft("Raced"))
+			if err != nil {
+				t.Errorf("concurrent CreateOnce: %v", err)
+				return
+			}
+			ids <- a.ID
+		})
+	}
+	wg.Wait()
+	close(ids)
+	var seen []int64
+	for id := range ids {
+		if !slices.Contains(seen, id) {
+			seen = append(seen, id)
+		}
+	}
+	if len(seen) != 1 {
+		t.Fatalf("8 concurrent CreateOnce with one key made articles %v, want one", seen)
 	}
 }
 

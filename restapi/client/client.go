@@ -32,6 +32,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/restapi"
 )
@@ -86,11 +88,61 @@ func (e *Error) Error() string {
 // Unwrap returns the articles error the answer means.
 func (e *Error) Unwrap() error { return e.kind }
 
-// Create stores a new article.
+// Create stores a new article, once: it sends a new Idempotency-Key and,
+// when the answer does not arrive (the connection fails, or the server or
+// a gateway answers 502, 503 or 504), sends the request again with the same
+// key, up to three times in all within the call's timeout. A retry of a
+// create that did happen replays it rather than creating a second article.
 func (c *Client) Create(ctx context.Context, d articles.Draft) (articles.Article, error) {
-	var a articles.Article
-	_, err := c.call(ctx, http.MethodPost, "/articles", d, nil, &a)
-	return a, err
+	key, err := uuid.NewV7()
+	if err != nil {
+		return articles.Article{}, fmt.Errorf("client: idempotency key: %w", err)
+	}
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	wait := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		a, _, err := c.CreateOnce(ctx, key.String(), d)
+		if err == nil || attempt == createAttempts || !retryable(err) {
+			return a, err
+		}
+		select {
+		case <-ctx.Done():
+			return a, err
+		case <-time.After(wait):
+		}
+		wait *= 4
+	}
+}
+
+// createAttempts bounds Create's tries.
+const createAttempts = 3
+
+// retryable reports whether a create may have failed before its answer
+// reached us, for reasons a retry can outlast.
+func retryable(err error) bool {
+	if apiErr, ok := errors.AsType[*Error](err); ok {
+		return apiErr.Status == http.StatusBadGateway || apiErr.Status == http.StatusServiceUnavailable ||
+			apiErr.Status == http.StatusGatewayTimeout
+	}
+	return errors.Is(err, articles.ErrUnavailable) // the connection failed
+}
+
+// CreateOnce stores a new article under an idempotency key (the
+// Idempotency-Key header): sent again with the same key and draft, the
+// server replays its first answer — replayed is then true — and creates
+// nothing; the key with another draft is articles.ErrKeyReused.
+func (c *Client) CreateOnce(ctx context.Context, key string, d articles.Draft) (a articles.Article, replayed bool, err error) {
+	h := http.Header{}
+	h.Set(restapi.IdempotencyKeyHeader, strconv.Quote(key))
+	r, err := c.call(ctx, http.MethodPost, "/articles", d, h, &a)
+	if err != nil {
+		return articles.Article{}, false, err
+	}
+	return a, r.header.Get(restapi.IdempotentReplayedHeader) == "true", nil
 }
 
 // Get returns the live article id.
@@ -292,6 +344,8 @@ func errorFor(status int, body []byte) error {
 		return &staleError{answer(articles.ErrConflict)}
 	case p.Type == restapi.TypeValidation:
 		return &articles.ValidationError{Fields: p.Errors}
+	case p.Type == restapi.TypeKeyReused:
+		return answer(articles.ErrKeyReused)
 	case status == http.StatusNotFound && p.Type == restapi.TypeNotFound:
 		return articles.ErrNotFound
 	case status == http.StatusPreconditionFailed, status == http.StatusConflict:
