@@ -118,6 +118,12 @@ type JWT struct {
 	Audience string   `yaml:"audience"`
 	// Leeway tolerates clock skew on exp and nbf. Default: 30s.
 	Leeway time.Duration `yaml:"leeway"`
+	// AcceptUnknownSubjects lets in a valid token whose subject (sub,
+	// azp, client_id) no consumer lists, as the consumer "jwt:" and its
+	// subject on the Unauthenticated tier. Default (false): such a token
+	// is refused like an invalid one, since an identity provider signs
+	// tokens for all of its clients, not only the gateway's consumers.
+	AcceptUnknownSubjects bool `yaml:"accept_unknown_subjects"`
 }
 
 // JWTKey is a verification key: a PEM public key or an HMAC secret.
