@@ -201,6 +201,12 @@ type Route struct {
 	// CORS, when set, answers browsers' preflight requests and adds the
 	// CORS headers.
 	CORS *CORS `yaml:"cors"`
+	// WebSocket lets WebSocket handshakes (GET with Connection: Upgrade,
+	// Upgrade: websocket) through to the upstream, as GraphQL
+	// subscriptions need; other routes refuse them (400). No route
+	// forwards another protocol upgrade: an Upgrade to h2c or anything
+	// else is ignored, the request served as HTTP/1.1. Default: false.
+	WebSocket bool `yaml:"websocket"`
 }
 
 // Transform changes a request or response on its way: headers set,
