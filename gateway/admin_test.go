@@ -133,10 +133,12 @@ upstreams:
   rest: {targets: [{url: "ftp://x"}], balance: random, failover: rest}
 routes:
   - {name: read, path: articles, upstream: nowhere, auth: [jwt, magic], scopes: [x], retries: 99}
+  - {name: ws, methods: [POST], path: /ws, upstream: rest, auth: [anonymous], websocket: true, request: {set_headers: {Upgrade: h2c}}}
 `
 	_, err = gateway.ParseConfig(strings.NewReader(bad))
 	for _, want := range []string{`unknown tier "Platinum"`, "shorter than 16", "not an http(s) URL", `unknown balance "random"`,
-		"failover", "does not start with /", `unknown upstream "nowhere"`, `unknown auth "magic"`, "jwt auth without", "retries 99"} {
+		"failover", "does not start with /", `unknown upstream "nowhere"`, `unknown auth "magic"`, "jwt auth without", "retries 99",
+		"websocket needs GET", `bad header name "Upgrade"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not say %q:\n%v", want, err)
 		}

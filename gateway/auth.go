@@ -19,9 +19,9 @@ import (
 
 // Identity is who a request comes from, once authenticated.
 type Identity struct {
-	// Consumer is the configured consumer's name, or for a token of an
-	// unknown subject "jwt:" and its subject; "anonymous" on anonymous
-	// routes.
+	// Consumer is the configured consumer's name, or, where
+	// JWT.AcceptUnknownSubjects lets in a token of an unknown subject,
+	// "jwt:" and its subject; "anonymous" on anonymous routes.
 	Consumer string
 	Tier     string
 	Scheme   string
@@ -43,6 +43,8 @@ type authenticator struct {
 	parser    *jwt.Parser
 	passwords passwords
 	basicCost int // the costliest consumer hash's, for unknown users
+	// acceptUnknown lets in tokens of subjects no consumer has.
+	acceptUnknown bool
 }
 
 // apiKeyHeaders are where API keys are read from: WSO2's header, then the
@@ -52,7 +54,8 @@ type authenticator struct {
 var apiKeyHeaders = []string{"Apikey", "X-Api-Key"}
 
 func newAuthenticator(ctx context.Context, cfg Config) (*authenticator, error) {
-	a := &authenticator{keys: map[[32]byte]*Consumer{}, basic: map[string]*Consumer{}, subjects: map[string]*Consumer{}}
+	a := &authenticator{keys: map[[32]byte]*Consumer{}, basic: map[string]*Consumer{}, subjects: map[string]*Consumer{},
+		acceptUnknown: cfg.JWT.AcceptUnknownSubjects}
 	for i := range cfg.Consumers {
 		c := &cfg.Consumers[i]
 		for _, k := range c.APIKeys {
@@ -277,7 +280,8 @@ func dummyHash(cost int) []byte {
 }
 
 // bearer validates a JWT bearer token. A request without one is not an
-// error (another scheme may match); a bad one is.
+// error (another scheme may match); a bad one is, and so is a valid one
+// whose subject no consumer has, unless such tokens are accepted.
 func (a *authenticator) bearer(r *http.Request) (Identity, bool, error) {
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
@@ -289,20 +293,27 @@ func (a *authenticator) bearer(r *http.Request) (Identity, bool, error) {
 		return Identity{}, false, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
 	}
 	id := Identity{Scheme: AuthJWT, Scopes: scopes(claims)}
+	var unknown string // the first subject named, when no consumer has any
 	for _, claim := range []string{"sub", "azp", "client_id"} {
 		if s, _ := claims[claim].(string); s != "" {
 			if c, ok := a.subjects[s]; ok {
 				id.Consumer, id.Tier = c.Name, c.Tier
 				return id, true, nil
 			}
-			if id.Consumer == "" {
-				id.Consumer = "jwt:" + s
+			if unknown == "" {
+				unknown = s
 			}
 		}
 	}
-	if id.Consumer == "" {
+	switch {
+	case unknown == "":
 		return Identity{}, false, fmt.Errorf("%w: the token names no subject", ErrUnauthenticated)
+	case !a.acceptUnknown:
+		// Answered as any bad credentials are: whether a subject is a
+		// consumer is not the client's to learn.
+		return Identity{}, false, fmt.Errorf("%w: no consumer has the token's subject", ErrUnauthenticated)
 	}
+	id.Consumer = "jwt:" + unknown
 	return id, true, nil
 }
 

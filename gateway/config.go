@@ -118,6 +118,12 @@ type JWT struct {
 	Audience string   `yaml:"audience"`
 	// Leeway tolerates clock skew on exp and nbf. Default: 30s.
 	Leeway time.Duration `yaml:"leeway"`
+	// AcceptUnknownSubjects lets in a valid token whose subject (sub,
+	// azp, client_id) no consumer lists, as the consumer "jwt:" and its
+	// subject on the Unauthenticated tier. Default (false): such a token
+	// is refused like an invalid one, since an identity provider signs
+	// tokens for all of its clients, not only the gateway's consumers.
+	AcceptUnknownSubjects bool `yaml:"accept_unknown_subjects"`
 }
 
 // JWTKey is a verification key: a PEM public key or an HMAC secret.
@@ -197,6 +203,12 @@ type Route struct {
 	// CORS, when set, answers browsers' preflight requests and adds the
 	// CORS headers.
 	CORS *CORS `yaml:"cors"`
+	// WebSocket lets WebSocket handshakes (GET with Connection: Upgrade,
+	// Upgrade: websocket) through to the upstream, as GraphQL
+	// subscriptions need; other routes refuse them (400). No route
+	// forwards another protocol upgrade: an Upgrade to h2c or anything
+	// else is ignored, the request served as HTTP/1.1. Default: false.
+	WebSocket bool `yaml:"websocket"`
 }
 
 // Transform changes a request or response on its way: headers set,

@@ -228,7 +228,7 @@ func TestAuthentication(t *testing.T) {
 		{"RS256", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", nil)}, 200, "gold-app"},
 		{"ES256", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodES256, "ec", nil)}, 200, "gold-app"},
 		{"HS256", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodHS256, "hmac", nil)}, 200, "gold-app"},
-		{"unknown subject", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"sub": "someone"})}, 200, "jwt:someone"},
+		{"unknown subject", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"sub": "someone"})}, 401, ""},
 		{"expired", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"exp": time.Now().Add(-time.Hour).Unix()})}, 401, ""},
 		{"no expiry", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"exp": nil})}, 401, ""},
 		{"not yet valid", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"nbf": time.Now().Add(time.Hour).Unix()})}, 401, ""},

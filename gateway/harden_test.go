@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/articlekit/articlekit/gateway"
 )
@@ -203,6 +205,63 @@ func TestJWTKeysWithoutIDs(t *testing.T) {
 	resp, _ := h.do("GET", "/articles/1", "Authorization", "Bearer "+h.token(jwt.SigningMethodHS256, "", nil))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("a token signed with the second secret: %d", resp.StatusCode)
+	}
+}
+
+// A valid token whose subject no consumer has is refused by default, as
+// bad credentials are (nothing tells the subject is unknown), and let in
+// as "jwt:<subject>" where the configuration says so, counted under the
+// bounded consumer label "unknown".
+func TestJWTUnknownSubjects(t *testing.T) {
+	for _, accept := range []bool{false, true} {
+		t.Run(fmt.Sprint("accept_unknown_subjects=", accept), func(t *testing.T) {
+			h := newHarness(t, func(c *gateway.Config) { c.JWT.AcceptUnknownSubjects = accept })
+			reg := prometheus.NewRegistry()
+			m, err := gateway.NewMetrics(reg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := gateway.New(h.gw.Config(), gateway.WithMetrics(m)) // the harness's, measured
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			srv := httptest.NewServer(g)
+			defer srv.Close()
+			get := func(token string) (*http.Response, []byte) {
+				req, _ := http.NewRequest("GET", srv.URL+"/articles/1", nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				return resp, body
+			}
+			before := h.a.hits.Load()
+			resp, body := get(h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"sub": "someone"}))
+			if !accept {
+				forgedResp, forged := get(h.token(jwt.SigningMethodRS256, "rsa", nil) + "x")
+				if resp.StatusCode != http.StatusUnauthorized || string(body) != string(forged) ||
+					resp.Header.Get("WWW-Authenticate") != forgedResp.Header.Get("WWW-Authenticate") || h.a.hits.Load() != before {
+					t.Fatalf("%d %s, want the answer to a forged token (%s), nothing upstream", resp.StatusCode, body, forged)
+				}
+				return
+			}
+			var echo map[string]string
+			if err := json.Unmarshal(body, &echo); err != nil || resp.StatusCode != http.StatusOK || echo["consumer"] != "jwt:someone" {
+				t.Fatalf("%d %s, want 200 with the consumer jwt:someone", resp.StatusCode, body)
+			}
+			expect := `
+# HELP gateway_requests_total Requests answered, by route, consumer and status.
+# TYPE gateway_requests_total counter
+gateway_requests_total{consumer="unknown",route="read",status="200"} 1
+`
+			if err := testutil.GatherAndCompare(reg, strings.NewReader(expect), "gateway_requests_total"); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

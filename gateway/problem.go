@@ -21,8 +21,9 @@ import (
 // README lists them.
 const (
 	// TypeBadRequest (400): a path with . or .. segments, plain or
-	// encoded; a body a route transforms that is not valid JSON or cannot
-	// be read; an admin change that does not decode.
+	// encoded; a WebSocket handshake to a route that does not allow
+	// WebSocket; a body a route transforms that is not valid JSON or
+	// cannot be read; an admin change that does not decode.
 	TypeBadRequest = "urn:articlekit:problem:bad-request"
 	// TypeUnauthenticated (401): credentials missing or invalid, for a
 	// route or the admin API; the answer carries WWW-Authenticate.
@@ -207,6 +208,8 @@ func problemFor(err error) (p problem, logged bool) {
 	switch {
 	case errors.Is(err, errDotSegment):
 		return newProblem(TypeBadRequest, errDotSegment.Error()), false
+	case errors.Is(err, errWebSocketRefused):
+		return newProblem(TypeBadRequest, errWebSocketRefused.Error()), false
 	case errors.Is(err, errNoRoute):
 		return newProblem(TypeNoRoute, errNoRoute.Error()), false
 	case errors.Is(err, errNoAdminEndpoint):

@@ -26,6 +26,7 @@ func TestProblemFor(t *testing.T) {
 		retryAfter int
 	}{
 		{"dot segment", errDotSegment, TypeBadRequest, 400, "the path has . or .. segments", false, "", 0},
+		{"websocket refused", errWebSocketRefused, TypeBadRequest, 400, "this route does not allow WebSocket upgrades", false, "", 0},
 		{"no route", errNoRoute, TypeNoRoute, 404, "no route matches this request", false, "", 0},
 		{"no admin endpoint", errNoAdminEndpoint, TypeNoRoute, 404, "no such admin endpoint", false, "", 0},
 		{"no item", errNoItem, TypeNotFound, 404, "no such item", false, "", 0},

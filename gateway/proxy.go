@@ -109,15 +109,19 @@ func modifyResponse(resp *http.Response, rt *Route) error {
 	return nil
 }
 
-// admit readies r for the route's upstream: the caller authenticated and
-// within its limits (the RateLimit headers set on h), the body
-// transformed. An error refuses the request.
+// admit readies r for the route's upstream: an upgrade only to a protocol
+// the route allows, the caller authenticated and within its limits (the
+// RateLimit headers set on h), the body transformed. An error refuses the
+// request.
 func (g *Gateway) admit(h http.Header, r *http.Request, t *table, rt *Route) error {
 	in := infoOf(r.Context())
 	if in == nil {
 		in = &info{}
 	}
 	in.route = rt.Name
+	if err := upgrade(r.Header, rt); err != nil {
+		return err
+	}
 	id, err := t.auth.authenticate(r, rt)
 	if err != nil {
 		reason := "unauthenticated"
@@ -139,6 +143,50 @@ func (g *Gateway) admit(h http.Header, r *http.Request, t *table, rt *Route) err
 		r.Body, r.ContentLength = body, n
 	}
 	return nil
+}
+
+// errWebSocketRefused is a WebSocket handshake to a route that does not
+// allow WebSocket.
+var errWebSocketRefused = errors.New("this route does not allow WebSocket upgrades")
+
+// upgrade readies h, a request's header, for the proxy, which switches
+// protocols when Connection names "upgrade": only to WebSocket, and only
+// where rt allows it. An upgrade to any other protocol is dropped — above
+// all h2c, which switched would let the client speak HTTP/2 to the
+// upstream itself, past the gateway's routes and authentication — and
+// the request is served as the HTTP/1.1 request it also is (RFC 9110
+// 7.8), as the clients that offer h2c on every request (Java's HttpClient)
+// expect. A WebSocket client cannot go on without its upgrade: its
+// handshake to another route is refused instead. HTTP2-Settings, only
+// ever an h2c upgrade's, is always dropped; TE the proxy keeps to
+// "trailers" itself.
+func upgrade(h http.Header, rt *Route) error {
+	delete(h, "Http2-Settings")
+	if len(h["Upgrade"]) == 0 {
+		return nil
+	}
+	if !hasToken(h["Connection"], "upgrade") || !hasToken(h["Upgrade"], "websocket") {
+		delete(h, "Upgrade") // and what Connection names goes with Connection
+		return nil
+	}
+	if !rt.WebSocket {
+		return errWebSocketRefused
+	}
+	h["Upgrade"] = []string{"websocket"} // one protocol, which the upstream must answer with
+	return nil
+}
+
+// hasToken tells whether the comma-separated lists vs name token, in any
+// case.
+func hasToken(vs []string, token string) bool {
+	for _, v := range vs {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.Trim(t, " \t"), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Upstream failures.

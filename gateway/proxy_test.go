@@ -257,9 +257,9 @@ func TestTLSFromFiles(t *testing.T) {
 }
 
 // Streamed responses reach the client as the upstream flushes them, and
-// protocol upgrades (WebSocket, which GraphQL subscriptions use) are
-// switched through to the upstream; the route's timeout does not cut
-// either.
+// WebSocket upgrades (which GraphQL subscriptions use) are switched
+// through to the upstream on a route that allows them; the route's
+// timeout does not cut either.
 func TestStreamsAndUpgradesPassThrough(t *testing.T) {
 	release := make(chan struct{})
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -272,7 +272,7 @@ func TestStreamsAndUpgradesPassThrough(t *testing.T) {
 			time.Sleep(300 * time.Millisecond) // beyond the route's timeout
 			fmt.Fprint(w, "data: second\n\n")
 		case "/upgrade":
-			if r.Header.Get("Upgrade") != "echo" {
+			if r.Header.Get("Upgrade") != "websocket" {
 				http.Error(w, "upgrade expected", http.StatusBadRequest)
 				return
 			}
@@ -282,7 +282,7 @@ func TestStreamsAndUpgradesPassThrough(t *testing.T) {
 				return
 			}
 			defer conn.Close()
-			fmt.Fprint(brw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+			fmt.Fprint(brw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
 			brw.Flush()
 			line, _ := brw.ReadString('\n')
 			fmt.Fprint(brw, "echo: "+line)
@@ -295,7 +295,8 @@ func TestStreamsAndUpgradesPassThrough(t *testing.T) {
 		c.Upstreams["streams"] = gateway.Upstream{Targets: []gateway.Target{{URL: upstream.URL}}}
 		c.Routes = append(c.Routes,
 			gateway.Route{Name: "stream", Path: "/stream", Upstream: "streams", Auth: []string{"anonymous"}, Timeout: 100 * time.Millisecond},
-			gateway.Route{Name: "upgrade", Path: "/upgrade", Upstream: "streams", Auth: []string{"anonymous"}, Timeout: 100 * time.Millisecond})
+			gateway.Route{Name: "upgrade", Path: "/upgrade", Upstream: "streams", Auth: []string{"anonymous"}, Timeout: 100 * time.Millisecond,
+				WebSocket: true})
 	})
 
 	resp, err := http.Get(h.srv.URL + "/stream")
@@ -319,7 +320,7 @@ func TestStreamsAndUpgradesPassThrough(t *testing.T) {
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	fmt.Fprint(conn, "GET /upgrade HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	fmt.Fprint(conn, "GET /upgrade HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
 	br := bufio.NewReader(conn)
 	switched, err := http.ReadResponse(br, nil)
 	if err != nil || switched.StatusCode != http.StatusSwitchingProtocols {

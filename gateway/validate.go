@@ -136,6 +136,9 @@ func (c Config) oneRouteMistakes(label string, r Route) (m mistakes) {
 	for _, tr := range []Transform{r.Request, r.Response} {
 		m = append(m, tr.headerMistakes(label)...)
 	}
+	if r.WebSocket && len(r.Methods) > 0 && !slices.Contains(r.Methods, http.MethodGet) {
+		m.add("route %q: websocket needs GET among its methods (handshakes are GETs)", label)
+	}
 	if r.CORS != nil && slices.Contains(r.CORS.AllowedOrigins, "*") && r.CORS.AllowCredentials {
 		m.add("route %q: cors: credentials cannot go to any origin (*)", label)
 	}
@@ -185,7 +188,8 @@ func (t Transform) headerMistakes(label string) (m mistakes) {
 }
 
 // validHeader reports whether name is a header field name (an RFC 9110
-// token) and not one the gateway owns.
+// token) and not one the gateway owns: framing, and the hop-by-hop
+// headers of upgrades and transfer codings it decides on.
 func validHeader(name string) bool {
 	if name == "" {
 		return false
@@ -196,7 +200,7 @@ func validHeader(name string) bool {
 		}
 	}
 	switch http.CanonicalHeaderKey(name) {
-	case "Host", "Content-Length", "Transfer-Encoding", "Connection":
+	case "Host", "Content-Length", "Transfer-Encoding", "Connection", "Upgrade", "Http2-Settings", "Te":
 		return false
 	}
 	return true

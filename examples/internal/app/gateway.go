@@ -55,7 +55,8 @@ func (g Gateway) Config(restAddr, graphqlAddr string) (gateway.Config, error) {
 				{Name: "articles-read-one", Methods: []string{"GET", "HEAD"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAnonymous}, Retries: 1},
 				{Name: "articles-write", Methods: []string{"POST", "PUT", "DELETE"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
 				{Name: "articles-create", Methods: []string{"POST"}, Path: "/articles", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
-				{Name: "graphql", Path: "/graphql", Upstream: "graphql", Auth: []string{gateway.AuthAnonymous}},
+				// WebSocket: GraphQL subscriptions (graphql-transport-ws).
+				{Name: "graphql", Path: "/graphql", Upstream: "graphql", Auth: []string{gateway.AuthAnonymous}, WebSocket: true},
 			},
 		}
 	}
