@@ -168,6 +168,13 @@ func (p *pool) check(ctx context.Context, hc HealthCheck, client *http.Client) {
 			t.mu.Lock()
 			changed := t.unhealthy == up
 			t.unhealthy = !up
+			if up && !t.until.IsZero() {
+				// A target that answers its health check again — restarted,
+				// say — takes requests again rather than sit out its
+				// suspension; failing again suspends it for longer.
+				changed = changed || time.Now().Before(t.until)
+				t.until, t.failures = time.Time{}, 0
+			}
 			t.mu.Unlock()
 			if changed && p.onHealth != nil {
 				p.onHealth(p.name, t.url.String(), up)
