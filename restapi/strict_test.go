@@ -2,13 +2,16 @@ package restapi_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/restapi"
 )
 
@@ -148,5 +151,39 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	if after := h.state(); after != before {
 		t.Fatalf("refused requests changed the store:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// A stopping server's /ready answers 503 while it drains, so that load
+// balancers move on before it closes.
+func TestReadyFailsWhileDraining(t *testing.T) {
+	h := newHarness(t)
+	srv := httpserver.New(httpserver.Config{Addr: "127.0.0.1:0", DrainPeriod: time.Minute}, h.api)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{}} // one keep-alive connection, which the drain waits for
+	ready := func() int {
+		resp, err := client.Get("http://" + srv.Addr().String() + "/ready")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body) // read whole, the connection is kept
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := ready(); code != http.StatusOK {
+		t.Fatalf("/ready before the stop = %d", code)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.Stop(context.Background()) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for ready() != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("/ready never answered 503 during the drain")
+		}
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("Stop = %v", err)
 	}
 }
