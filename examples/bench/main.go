@@ -6,6 +6,7 @@
 //	go run ./examples/bench graphql   # GraphQL, both backends, vs REST GET /articles/{id}
 //	go run ./examples/bench gateway   # GET through the API gateway vs the REST API directly
 //	go run ./examples/bench etl       # ETL full load SQLite → PostgreSQL vs psql \\copy
+//	go run ./examples/bench soak      # fullstack under mixed load: memory, goroutines, files, connections stay flat
 //	go run ./examples/bench all
 //
 // Flags (after the command): -duration 10s -rounds 5 -warmup 1s
@@ -61,9 +62,9 @@ func main() {
 		}
 		return
 	}
-	commands := []string{"rest", "graphql", "gateway", "sync", "etl", "all"}
+	commands := []string{"rest", "graphql", "gateway", "sync", "etl", "soak", "all"}
 	if len(os.Args) < 2 || !slices.Contains(commands, os.Args[1]) {
-		fmt.Fprintln(os.Stderr, "usage: bench rest|graphql|gateway|sync|etl|all [-rows 1000000] [-duration 10s] [-rounds 5] [-warmup 1s] [-concurrency 32] [-seed 1000] [-only name] [-changes 100000] [-rate 1000] [-paced 10s] [-cpuprofile file]")
+		fmt.Fprintln(os.Stderr, "usage: bench rest|graphql|gateway|sync|etl|soak|all [-rows 1000000] [-soak 2m] [-duration 10s] [-rounds 5] [-warmup 1s] [-concurrency 32] [-seed 1000] [-only name] [-changes 100000] [-rate 1000] [-paced 10s] [-cpuprofile file]")
 		os.Exit(2)
 	}
 	var opts options
@@ -82,7 +83,15 @@ func main() {
 	var eopts etlOptions
 	fs.IntVar(&eopts.rows, "rows", 1_000_000, "etl: article rows loaded")
 	eopts.pgURL = os.Getenv("ARTICLEKIT_TEST_POSTGRES_URL")
+	soak := fs.Duration("soak", 2*time.Minute, "soak: length of the measured run, after a warm-up of a fifth of it")
 	_ = fs.Parse(os.Args[2:])
+	if os.Args[1] == "soak" {
+		if err := runSoak(soakOptions{duration: *soak, clients: 16}); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	eopts.cpuProfile = *cpuProfile
 	if os.Args[1] == "etl" {
 		if err := runETL(eopts); err != nil {
