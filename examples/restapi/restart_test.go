@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,13 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/articles/articlestest"
 	"github.com/articlekit/articlekit/articles/sqldb"
 	"github.com/articlekit/articlekit/gateway"
 	"github.com/articlekit/articlekit/internal/nettest"
 	"github.com/articlekit/articlekit/restapi/client"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // runMainEnv makes the test binary run the program instead of the tests:
@@ -249,66 +247,13 @@ func targetUp(t *testing.T, reg *prometheus.Registry, target string) bool {
 func TestSIGTERMResetsNoKeepAliveClient(t *testing.T) {
 	in := start(t, database(t), nettest.FreeAddr(t))
 	const request = "POST /articles HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 18\r\n\r\n{\"title\":\"signal\"}"
-	var answered atomic.Int64
-	var mu sync.Mutex
-	var broken []string
-	gone := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Go(func() {
-			var conn net.Conn
-			var r *bufio.Reader
-			reused := false
-			for {
-				if conn == nil {
-					c, err := net.Dial("tcp", in.addr)
-					if err != nil {
-						select {
-						case <-gone:
-							return
-						default:
-							time.Sleep(time.Millisecond)
-							continue
-						}
-					}
-					conn, r, reused = c, bufio.NewReader(c), false
-					defer c.Close()
-				}
-				_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-				_, err := io.WriteString(conn, request)
-				var resp *http.Response
-				if err == nil {
-					resp, err = http.ReadResponse(r, nil)
-				}
-				if err != nil {
-					if reused {
-						mu.Lock()
-						broken = append(broken, err.Error())
-						mu.Unlock()
-					}
-					conn.Close()
-					conn = nil
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				answered.Add(1)
-				reused = true
-				if resp.Close {
-					conn.Close()
-					conn = nil
-				}
-			}
-		})
-	}
-	for answered.Load() < 200 {
+	load := nettest.StartKeepAliveLoad(in.addr, request, 16)
+	for load.Answered() < 200 {
 		time.Sleep(time.Millisecond)
 	}
 	in.stop()
-	close(gone)
-	wg.Wait()
-	if len(broken) > 0 {
+	if broken := load.Stop(); len(broken) > 0 {
 		t.Fatalf("%d requests broke on keep-alive connections during SIGTERM (%d answered): %v",
-			len(broken), answered.Load(), broken[:min(5, len(broken))])
+			len(broken), load.Answered(), broken[:min(5, len(broken))])
 	}
 }
