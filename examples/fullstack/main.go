@@ -66,6 +66,8 @@ func defaults() config {
 
 func main() {
 	cfg := defaults()
+	app.ParseFlags("fullstack", `All of ArticleKit in one process on embedded defaults: the REST API, GraphQL, the Kafka sync into a replica,
+the gateway in front, and a scheduled ETL export. Each default gives way to real infrastructure through its variable.`, cfg)
 	if err := app.LoadEnv(&cfg); err != nil {
 		app.Fatal(err)
 	}

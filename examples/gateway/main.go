@@ -33,6 +33,7 @@ type config struct {
 
 func main() {
 	cfg := config{REST: restapi.Config{Addr: "127.0.0.1:5000"}, GraphQL: graphqlapi.Config{Addr: "127.0.0.1:8000"}}
+	app.ParseFlags("gateway", `The REST and GraphQL APIs behind the ArticleKit gateway, in one process.`, cfg)
 	if err := app.LoadEnv(&cfg); err != nil {
 		app.Fatal(err)
 	}

@@ -28,6 +28,7 @@ type config struct {
 
 func main() {
 	var cfg config
+	app.ParseFlags("graphql", `The REST API and the GraphQL API (resolving through it) in one process.`, cfg)
 	if err := app.LoadEnv(&cfg); err != nil {
 		app.Fatal(err)
 	}

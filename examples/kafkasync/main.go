@@ -31,6 +31,7 @@ type config struct {
 
 func main() {
 	var cfg config
+	app.ParseFlags("kafkasync", `The REST API over database A, the outbox relay to Kafka and the consumer applying to database B, in one process.`, cfg)
 	if err := app.LoadEnv(&cfg); err != nil {
 		app.Fatal(err)
 	}

@@ -23,6 +23,7 @@ type config struct {
 
 func main() {
 	var cfg config
+	app.ParseFlags("restapi", `The article store, the REST API and its metrics, composed with fx.`, cfg)
 	if err := app.LoadEnv(&cfg); err != nil {
 		app.Fatal(err)
 	}

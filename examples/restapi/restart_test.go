@@ -18,22 +18,15 @@ import (
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/articles/articlestest"
 	"github.com/articlekit/articlekit/articles/sqldb"
+	"github.com/articlekit/articlekit/examples/internal/app"
 	"github.com/articlekit/articlekit/gateway"
 	"github.com/articlekit/articlekit/internal/nettest"
 	"github.com/articlekit/articlekit/restapi/client"
 )
 
-// runMainEnv makes the test binary run the program instead of the tests:
-// a real process to stop with SIGTERM.
-const runMainEnv = "ARTICLEKIT_TEST_RUN_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) != "" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+// The test binary runs the program instead of the tests when asked: a real
+// process to stop with SIGTERM.
+func TestMain(m *testing.M) { app.TestMain(m, main) }
 
 // instance is the program running in a process of its own.
 type instance struct {
@@ -60,7 +53,7 @@ func start(t *testing.T, databaseURL, addr string) *instance {
 func (in *instance) restart() {
 	in.t.Helper()
 	in.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	in.cmd.Env = append(os.Environ(), runMainEnv+"=1", "DATABASE_URL="+in.url, "REST_ADDR="+in.addr, "LOG_LEVEL=warn")
+	in.cmd.Env = append(os.Environ(), "ARTICLEKIT_TEST_RUN_MAIN=1", "DATABASE_URL="+in.url, "REST_ADDR="+in.addr, "LOG_LEVEL=warn")
 	in.cmd.Stderr = os.Stderr
 	if err := in.cmd.Start(); err != nil {
 		in.t.Fatal(err)
