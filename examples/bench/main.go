@@ -39,6 +39,8 @@ import (
 	"time"
 )
 
+const usage = "usage: bench rest|graphql|gateway|sync|etl|soak|all [-rows 1000000] [-soak 2m] [-duration 10s] [-rounds 5] [-warmup 1s] [-concurrency 32] [-seed 1000] [-only name] [-changes 100000] [-rate 1000] [-paced 10s] [-cpuprofile file]"
+
 type options struct {
 	duration, warmup time.Duration
 	concurrency      int
@@ -63,8 +65,12 @@ func main() {
 		return
 	}
 	commands := []string{"rest", "graphql", "gateway", "sync", "etl", "soak", "all"}
+	if len(os.Args) == 2 && (os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help") {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(0)
+	}
 	if len(os.Args) < 2 || !slices.Contains(commands, os.Args[1]) {
-		fmt.Fprintln(os.Stderr, "usage: bench rest|graphql|gateway|sync|etl|soak|all [-rows 1000000] [-soak 2m] [-duration 10s] [-rounds 5] [-warmup 1s] [-concurrency 32] [-seed 1000] [-only name] [-changes 100000] [-rate 1000] [-paced 10s] [-cpuprofile file]")
+		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)
 	}
 	var opts options

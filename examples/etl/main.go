@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,6 +46,10 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stderr, usage)
+		return 0
+	}
 	if len(args) < 2 {
 		fmt.Fprintln(stderr, usage)
 		return 2
@@ -56,6 +61,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	params := flags.String("params", "", "a .ktr file's parameters: NAME=value lines")
 	if err := flags.Parse(args[1:]); err != nil || flags.NArg() != 1 {
 		fmt.Fprintln(stderr, usage)
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if cmd == "diff" && !*dryRun {

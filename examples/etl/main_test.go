@@ -168,3 +168,19 @@ func TestExpectedRows(t *testing.T) {
 		t.Fatalf("expected rows %d for a source that cannot count, want -1", got)
 	}
 }
+
+// -h and --help print the usage and exit 0; anything else unexpected exits 2.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"run", "-h"}, {"diff", "--help"}} {
+		var out, errs bytes.Buffer
+		if code := run(context.Background(), args, &out, &errs); code != 0 || !strings.Contains(errs.String(), "usage: etl") {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, errs.String())
+		}
+	}
+	for _, args := range [][]string{{"--bogus"}, {"run", "--bogus", "f.yaml"}, {"nope", "f.yaml"}} {
+		var out, errs bytes.Buffer
+		if code := run(context.Background(), args, &out, &errs); code != 2 {
+			t.Fatalf("%v: exit %d, want 2", args, code)
+		}
+	}
+}

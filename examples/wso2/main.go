@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,6 +36,10 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stderr, usage)
+		return 0
+	}
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return 2
@@ -51,6 +56,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	user := fs.String("user", "admin", "publish: an API Manager admin")
 	insecure := fs.Bool("insecure", false, "publish: trust API Manager's certificate without checking it")
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	info := wso2.APIInfo{Name: *name, Context: *apiContext, Version: *version, Endpoint: *endpoint}

@@ -48,3 +48,13 @@ func TestCommands(t *testing.T) {
 		t.Errorf("publish to nothing: exit %d", code)
 	}
 }
+
+// -h and --help print the usage and exit 0.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"synapse", "-h"}, {"publish", "--help"}} {
+		var out, errs bytes.Buffer
+		if code := run(context.Background(), args, &out, &errs, func(string) string { return "" }); code != 0 || errs.Len() == 0 {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, errs.String())
+		}
+	}
+}
