@@ -39,13 +39,19 @@ func NewLogger(cfg Logging) (*zap.Logger, error) {
 	}
 	zc.Level = zap.NewAtomicLevelAt(cfg.Level)
 	zc.Sampling = nil
-	return zc.Build()
+	// Stack traces are for errors: a warning says what to look at, not
+	// where in the code it was noticed.
+	zc.DisableStacktrace = true
+	return zc.Build(zap.AddStacktrace(zapcore.ErrorLevel))
 }
 
-// WithLogger makes fx log its own events through log.
+// WithLogger makes fx log its own events through log: its wiring (what it
+// provided, invoked, started) at debug level, its errors as errors.
 func WithLogger() fx.Option {
 	return fx.WithLogger(func(log *zap.Logger) fxevent.Logger {
-		return &fxevent.ZapLogger{Logger: log.Named("fx")}
+		l := &fxevent.ZapLogger{Logger: log.Named("fx")}
+		l.UseLogLevel(zapcore.DebugLevel)
+		return l
 	})
 }
 

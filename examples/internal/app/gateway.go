@@ -44,6 +44,8 @@ func (g Gateway) Config(restAddr, graphqlAddr string) (gateway.Config, error) {
 			return cfg, err
 		}
 		cfg = gateway.Config{
+			// A development configuration serves this machine only.
+			Listen:    gateway.Listen{HTTP: "127.0.0.1:8280", HTTPS: "127.0.0.1:8243", Admin: "127.0.0.1:9443"},
 			Admins:    []gateway.User{{Name: "admin", PasswordHash: string(adminHash)}},
 			Consumers: []gateway.Consumer{{Name: "dev", Tier: gateway.TierGold, APIKeys: []string{g.DevAPIKey}}},
 			Upstreams: map[string]gateway.Upstream{
