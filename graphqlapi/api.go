@@ -96,7 +96,7 @@ func New(backend Backend, cfg Config, opts ...Option) (*API, error) {
 		}),
 	)
 	if a.httpMetrics != nil {
-		h = a.httpMetrics.Middleware(h)
+		h = a.httpMetrics.Middleware("graphql", h)
 	}
 	a.handler = h
 	return a, nil

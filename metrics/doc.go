@@ -8,7 +8,7 @@
 //	reg := metrics.NewRegistry()
 //	httpMetrics := metrics.NewHTTP(reg)
 //	mux.Handle("/metrics", metrics.Handler(reg))
-//	handler = httpMetrics.Middleware(handler)
+//	handler = httpMetrics.Middleware("rest", handler)
 //
 // With fx, include Module and contribute collectors from other modules with
 // AsCollector:
@@ -17,9 +17,9 @@
 //
 // HTTP metrics:
 //
-//	http_requests_total{method,route,status}       counter
-//	http_request_duration_seconds{method,route}    histogram
-//	http_requests_in_flight                        gauge
+//	http_requests_total{server,method,route,status}       counter
+//	http_request_duration_seconds{server,method,route}    histogram
+//	http_requests_in_flight{server}                       gauge
 //
 // route is the route template (e.g. /articles/{id}) set by the router
 // through SetRoute, or "unmatched" when no route matched; it is never the

@@ -17,7 +17,7 @@ func ExampleHTTP_Middleware() {
 	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
 		metrics.SetRoute(r.Context(), r.Pattern[len("GET "):]) // the template, never the raw path
 	})
-	h := httpMetrics.Middleware(mux)
+	h := httpMetrics.Middleware("items", mux)
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/items/42", nil))
 
 	n, _ := testutil.GatherAndCount(reg, "http_requests_total")

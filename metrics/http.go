@@ -10,12 +10,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// HTTP records HTTP server metrics. One HTTP can instrument several servers
-// in a process: their routes tell them apart.
+// HTTP records HTTP server metrics. One HTTP instruments every server of a
+// process: the server label tells them apart (rest, graphql, …), the route
+// label says which route of it matched.
 type HTTP struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	inFlight prometheus.Gauge
+	inFlight *prometheus.GaugeVec
 }
 
 // NewHTTP creates the HTTP metrics and registers them with reg.
@@ -23,17 +24,17 @@ func NewHTTP(reg prometheus.Registerer) (*HTTP, error) {
 	m := &HTTP{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "http_requests_total",
-			Help: "HTTP requests served, by method, route template and status code.",
-		}, []string{"method", "route", "status"}),
+			Help: "HTTP requests served, by server, method, route template and status code.",
+		}, []string{"server", "method", "route", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "http_request_duration_seconds",
-			Help:    "Time to serve HTTP requests, by method and route template.",
+			Help:    "Time to serve HTTP requests, by server, method and route template.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"method", "route"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+		}, []string{"server", "method", "route"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "http_requests_in_flight",
-			Help: "HTTP requests being served.",
-		}),
+			Help: "HTTP requests being served, by server.",
+		}, []string{"server"}),
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.duration, m.inFlight} {
 		if err := reg.Register(c); err != nil {
@@ -57,13 +58,14 @@ func SetRoute(ctx context.Context, route string) {
 	}
 }
 
-// Middleware records every request next serves.
-func (m *HTTP) Middleware(next http.Handler) http.Handler {
+// Middleware records every request next serves, as server's.
+func (m *HTTP) Middleware(server string, next http.Handler) http.Handler {
+	inFlight := m.inFlight.WithLabelValues(server)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route := Unmatched
 		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &route))
-		m.inFlight.Inc()
-		defer m.inFlight.Dec()
+		inFlight.Inc()
+		defer inFlight.Dec()
 		start := time.Now()
 		status := 0
 		w = httpsnoop.Wrap(w, httpsnoop.Hooks{
@@ -83,8 +85,8 @@ func (m *HTTP) Middleware(next http.Handler) http.Handler {
 				status = http.StatusOK // nothing written: net/http sends 200
 			}
 			method := methodLabel(r.Method)
-			m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
-			m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+			m.duration.WithLabelValues(server, method, route).Observe(time.Since(start).Seconds())
+			m.requests.WithLabelValues(server, method, route, strconv.Itoa(status)).Inc()
 		}()
 		next.ServeHTTP(w, r)
 	})

@@ -22,7 +22,7 @@ func TestHTTPMiddleware(t *testing.T) {
 		t.Fatal(err)
 	}
 	var inFlightDuringRequest float64
-	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := m.Middleware("items", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		inFlightDuringRequest = gaugeValue(t, reg, "http_requests_in_flight")
 		switch r.URL.Path {
 		case "/items/7":
@@ -41,12 +41,12 @@ func TestHTTPMiddleware(t *testing.T) {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(req.method, req.path, nil))
 	}
 	want := `
-# HELP http_requests_total HTTP requests served, by method, route template and status code.
+# HELP http_requests_total HTTP requests served, by server, method, route template and status code.
 # TYPE http_requests_total counter
-http_requests_total{method="GET",route="/items/{id}",status="200"} 2
-http_requests_total{method="GET",route="/items/{id}",status="418"} 1
-http_requests_total{method="GET",route="unmatched",status="404"} 1
-http_requests_total{method="other",route="/items/{id}",status="200"} 1
+http_requests_total{method="GET",route="/items/{id}",server="items",status="200"} 2
+http_requests_total{method="GET",route="/items/{id}",server="items",status="418"} 1
+http_requests_total{method="GET",route="unmatched",server="items",status="404"} 1
+http_requests_total{method="other",route="/items/{id}",server="items",status="200"} 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "http_requests_total"); err != nil {
 		t.Fatal(err)

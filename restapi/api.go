@@ -151,7 +151,7 @@ func (a *API) routes() http.Handler {
 		}),
 	)
 	if a.metrics != nil {
-		h = a.metrics.Middleware(h)
+		h = a.metrics.Middleware("rest", h)
 	}
 	return h
 }

@@ -415,8 +415,8 @@ func TestOperationsEndpoints(t *testing.T) {
 	}
 	resp, body := h.do("GET", "/metrics", "")
 	for _, want := range []string{
-		`http_requests_total{method="POST",route="/articles",status="201"} 1`,
-		`http_requests_total{method="GET",route="/ready",status="200"} 1`,
+		`http_requests_total{method="POST",route="/articles",server="rest",status="201"} 1`,
+		`http_requests_total{method="GET",route="/ready",server="rest",status="200"} 1`,
 		`articles_stored 1`,
 		`articles_changes_total{type="created"} 1`,
 		`go_goroutines `,
@@ -432,8 +432,8 @@ func TestOperationsEndpoints(t *testing.T) {
 	h.do("GET", "/articles/12345", "")
 	_, body = h.do("GET", "/metrics", "", "Accept", "application/openmetrics-text; version=1.0.0")
 	for _, want := range []string{
-		`http_requests_total{method="GET",route="/articles/{id}",status="400"} 1`,
-		`http_requests_total{method="GET",route="/articles/{id}",status="404"} 1`,
+		`http_requests_total{method="GET",route="/articles/{id}",server="rest",status="400"} 1`,
+		`http_requests_total{method="GET",route="/articles/{id}",server="rest",status="404"} 1`,
 		"# EOF",
 	} {
 		if !strings.Contains(body, want) {
