@@ -6,8 +6,8 @@
 //   - the GraphQL API (GraphiQL at /graphql) on 127.0.0.1:8000, in process;
 //   - the Kafka sync: the outbox relay and the consumer, through an embedded
 //     Kafka-protocol broker, into a replica (articles-replica.db);
-//   - the API gateway in front of both on :8280 (HTTP), :8243 (HTTPS) and
-//     the admin API on :9443, in its development configuration;
+//   - the API gateway in front of both on 127.0.0.1:8280 (HTTP), 8243
+//     (HTTPS) and the admin API on 9443, in its development configuration;
 //   - the ETL: every minute (ETL_EXPORT_EVERY), the articles are read from the REST API,
 //     validated by it and exported to articles-export.jsonl (rejects to
 //     articles-rejects.jsonl), or the pipelines in ETL_PIPELINES.
@@ -15,7 +15,9 @@
 // Each default gives way to real infrastructure through the same variables
 // as the other examples: DATABASE_URL (PostgreSQL, MySQL), KAFKA_BROKERS,
 // SYNC_TARGET_DATABASE_URL, GATEWAY_CONFIG, ETL_PIPELINES (YAML or .ktr
-// files, comma-separated), and the rest in the README.
+// files, comma-separated), and the rest in the README. Once everything
+// runs, it prints where everything is: a banner on a terminal, one log line
+// otherwise.
 package main
 
 import (
@@ -122,6 +124,7 @@ func modules(cfg config, log *zap.Logger) (fx.Option, error) {
 		gateway.Module,
 		etl.Module,
 		pipelines(cfg),
+		showBanner(cfg, gw), // last: it prints once everything runs
 	), nil
 }
 

@@ -15,10 +15,12 @@ import (
 
 	"go.uber.org/fx"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/examples/internal/app"
 	"github.com/articlekit/articlekit/internal/nettest"
+	"github.com/articlekit/articlekit/kafkasync"
 )
 
 // One process runs every piece on its embedded defaults: an article
@@ -174,5 +176,47 @@ func TestHelp(t *testing.T) {
 		if ran := app.Run(t, args); ran.Exit != 2 {
 			t.Fatalf("%v: exit %d, want 2 (stderr %q)", args, ran.Exit, ran.Stderr)
 		}
+	}
+}
+
+// The banner says where everything is, the development credentials, the
+// files written and how to replace the defaults: as text on a terminal,
+// as one log line otherwise.
+func TestBanner(t *testing.T) {
+	cfg := defaults()
+	cfg.Gateway.DevAPIKey, cfg.Gateway.DevAdminPass = "banner-test-api-key", "banner-admin"
+	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBanner(cfg, gw, kafkasync.Brokers{"127.0.0.1:9092"})
+	var text strings.Builder
+	b.write(&text)
+	for _, want := range []string{
+		"http://127.0.0.1:5000/articles", "http://127.0.0.1:5000/openapi.json", "http://127.0.0.1:8000/graphql",
+		"http://127.0.0.1:8280", "https://127.0.0.1:8243", "https://127.0.0.1:9443/routes", "http://127.0.0.1:5000/metrics",
+		"Kafka         127.0.0.1:9092 (embedded, in memory)", "kcat -C -b 127.0.0.1:9092 -t articles-sync",
+		"banner-test-api-key", "admin / banner-admin", "articles.db", "articles-replica.db", "articles-export.jsonl",
+		"DATABASE_URL", "KAFKA_BROKERS", "GATEWAY_CONFIG", "ETL_PIPELINES", "fullstack -h",
+	} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("the banner lacks %q:\n%s", want, text.String())
+		}
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	b.log(zap.New(core))
+	if logs.Len() != 1 {
+		t.Fatalf("%d log lines, want one", logs.Len())
+	}
+	fields := logs.All()[0].ContextMap()
+	if fields["rest"] != "http://127.0.0.1:5000" || fields["gateway_http"] != "http://127.0.0.1:8280" || fields["dev_api_key"] != "banner-test-api-key" {
+		t.Fatalf("the banner's log line: %v", fields)
+	}
+
+	cfg.Gateway.File, cfg.Sync.Brokers = "gateway.yaml", []string{"kafka-1:9092"}
+	text.Reset()
+	newBanner(cfg, gw, kafkasync.Brokers{"kafka-1:9092"}).write(&text)
+	if strings.Contains(text.String(), "banner-test-api-key") || strings.Contains(text.String(), "embedded") {
+		t.Fatalf("with a gateway file and brokers, the banner still shows development defaults:\n%s", text.String())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/mattn/go-isatty"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 	"go.uber.org/zap"
@@ -27,15 +28,24 @@ func LoadEnv(cfg any) error {
 type Logging struct {
 	// Level is the minimum level logged: debug, info, warn or error.
 	Level zapcore.Level `env:"LOG_LEVEL" envDefault:"info"`
-	// Format is json (default) or console.
-	Format string `env:"LOG_FORMAT" envDefault:"json"`
+	// Format is json, console, or auto (the default): console on a
+	// terminal, json otherwise.
+	Format string `env:"LOG_FORMAT" envDefault:"auto"`
 }
 
 // NewLogger builds the process logger, writing to stderr.
 func NewLogger(cfg Logging) (*zap.Logger, error) {
 	zc := zap.NewProductionConfig()
-	if cfg.Format == "console" {
+	switch cfg.Format {
+	case "json":
+	case "console":
 		zc = zap.NewDevelopmentConfig()
+	case "auto", "":
+		if isatty.IsTerminal(os.Stderr.Fd()) {
+			zc = zap.NewDevelopmentConfig()
+		}
+	default:
+		return nil, fmt.Errorf("LOG_FORMAT %q: want json, console or auto", cfg.Format)
 	}
 	zc.Level = zap.NewAtomicLevelAt(cfg.Level)
 	zc.Sampling = nil
