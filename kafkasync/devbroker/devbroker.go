@@ -12,34 +12,65 @@
 package devbroker
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
+	"github.com/articlekit/articlekit/internal/background"
 	"github.com/articlekit/articlekit/kafkasync"
 )
 
 // Broker is a running development broker.
 type Broker struct {
 	cluster *kfake.Cluster
+	reaping background.Group
 }
 
+// Option configures Start.
+type Option func(*options)
+
+type options struct {
+	log *zap.Logger
+}
+
+// WithLogger logs what the broker does beyond kfake: the group members it
+// removes (see below). Default: no logging.
+func WithLogger(log *zap.Logger) Option { return func(o *options) { o.log = log } }
+
 // Start starts a one-node broker on a free port of 127.0.0.1.
-func Start() (*Broker, error) {
+//
+// Beside kfake runs one work-around: a consumer-group member that dies
+// while it joins a rebalance can stay in kfake's group with partitions
+// nobody consumes, until another member joins or leaves; the broker removes
+// such a member once it has been silent for the group's session time-out,
+// as Apache Kafka does.
+func Start(opts ...Option) (*Broker, error) {
+	o := options{log: zap.NewNop()}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	c, err := kfake.NewCluster(kfake.NumBrokers(1))
 	if err != nil {
 		return nil, fmt.Errorf("devbroker: %w", err)
 	}
-	return &Broker{cluster: c}, nil
+	b := &Broker{cluster: c}
+	r := newReaper(o.log.Named("devbroker"))
+	r.watch(c)
+	b.reaping.Go(func(ctx context.Context) { r.run(ctx, c.ListenAddrs()[0]) })
+	return b, nil
 }
 
 // Addrs returns the bootstrap addresses (host:port).
 func (b *Broker) Addrs() []string { return b.cluster.ListenAddrs() }
 
 // Close stops the broker and forgets everything it held.
-func (b *Broker) Close() { b.cluster.Close() }
+func (b *Broker) Close() {
+	_ = b.reaping.Stop(context.Background())
+	b.cluster.Close()
+}
 
 // Module provides kafkasync.Brokers for kafkasync's modules: when
 // kafkasync.Config names no brokers, those of a development broker started
@@ -54,7 +85,7 @@ func provide(lc fx.Lifecycle, cfg kafkasync.Config, log *zap.Logger) (kafkasync.
 	}
 	// Started now rather than on start: the writer and reader need its
 	// address when they are made. It is in memory and starts at once.
-	b, err := Start()
+	b, err := Start(WithLogger(log))
 	if err != nil {
 		return nil, err
 	}
