@@ -13,12 +13,15 @@ package devbroker
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
+	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/internal/background"
 	"github.com/articlekit/articlekit/kafkasync"
 )
@@ -77,20 +80,82 @@ func (b *Broker) Close() {
 // for the app's lifetime (with a warning in the log); otherwise the
 // configured ones, so a program can include Module and still be pointed at
 // real brokers.
-var Module = fx.Module("devbroker", fx.Provide(provide))
+//
+// The development broker forgets everything when the process ends — a
+// crash too — including changes the relay had published but the consumer
+// not yet applied, which the outbox no longer holds. So once the app has
+// started, Module republishes the current state of every article of the
+// program's *articles.Service, if it has one (its source, A), with
+// kafkasync.Backfill: the consumer applies what the replica lacks and
+// skips the rest as stale. It runs beside the app, once per start, on the
+// development broker only; it costs one event per article.
+var Module = fx.Module("devbroker", fx.Provide(provide), fx.Invoke(catchUp))
 
-func provide(lc fx.Lifecycle, cfg kafkasync.Config, log *zap.Logger) (kafkasync.Brokers, error) {
+// embedded reports whether provide started a development broker.
+type embedded bool
+
+func provide(lc fx.Lifecycle, cfg kafkasync.Config, log *zap.Logger) (kafkasync.Brokers, embedded, error) {
 	if len(cfg.Brokers) > 0 {
-		return kafkasync.Brokers(cfg.Brokers), nil
+		return kafkasync.Brokers(cfg.Brokers), false, nil
 	}
 	// Started now rather than on start: the writer and reader need its
 	// address when they are made. It is in memory and starts at once.
 	b, err := Start(WithLogger(log))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	log.Warn("KAFKA_BROKERS is not set: using an embedded development broker (in memory, not Apache Kafka)",
 		zap.Strings("addrs", b.Addrs()))
 	lc.Append(fx.StopHook(b.Close))
-	return kafkasync.Brokers(b.Addrs()), nil
+	return kafkasync.Brokers(b.Addrs()), true, nil
+}
+
+type catchUpParams struct {
+	fx.In
+
+	Lifecycle fx.Lifecycle
+	Embedded  embedded
+	Brokers   kafkasync.Brokers
+	Config    kafkasync.Config
+	Source    *articles.Service `optional:"true"`
+	Logger    *zap.Logger
+}
+
+// catchUp republishes the source's articles on start when the broker is
+// the development one (see Module).
+func catchUp(p catchUpParams) {
+	if !p.Embedded || p.Source == nil {
+		return
+	}
+	cfg := p.Config
+	cfg.Brokers = p.Brokers
+	cfg = cfg.WithDefaults()
+	log := p.Logger.Named("devbroker")
+	w := kafkasync.NewWriter(cfg, kafkasync.WithLogger(p.Logger))
+	var run background.Group
+	p.Lifecycle.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			run.Go(func(ctx context.Context) {
+				start := time.Now()
+				err := kafkasync.EnsureTopics(ctx, cfg)
+				n := 0
+				if err == nil {
+					n, err = kafkasync.Backfill(ctx, p.Source, w, cfg)
+				}
+				if err != nil {
+					if ctx.Err() == nil {
+						log.Error("republishing the articles to the development broker failed; the replica may lack changes from before the start",
+							zap.Int("published", n), zap.Error(err))
+					}
+					return
+				}
+				log.Info("republished every article to the development broker, for a replica that lags to catch up",
+					zap.Int("articles", n), zap.Duration("took", time.Since(start)))
+			})
+			return nil
+		},
+		OnStop: func(ctx context.Context) error {
+			return errors.Join(run.Stop(ctx), w.Close())
+		},
+	})
 }
