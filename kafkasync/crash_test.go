@@ -1,11 +1,8 @@
 package kafkasync_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,30 +17,12 @@ import (
 
 	"github.com/articlekit/articlekit/articles"
 	"github.com/articlekit/articlekit/kafkasync"
-	"github.com/articlekit/articlekit/kafkasync/devbroker"
 	"github.com/articlekit/articlekit/kafkasync/kafkatest"
 )
 
-// Test processes (see TestMain): the embedded broker in a process of its
-// own, which outlives the consumers killed around it, and a consumer.
-const (
-	brokerProcessEnv   = "KAFKASYNC_TEST_BROKER_PROCESS"
-	consumerProcessEnv = "KAFKASYNC_TEST_CONSUMER_PROCESS"
-)
-
-// runBrokerProcess runs a development broker, prints its address and
-// serves until its standard input closes.
-func runBrokerProcess() int {
-	b, err := devbroker.Start(devbroker.WithLogger(stderrLogger()))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer b.Close()
-	fmt.Println(b.Addrs()[0])
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	return 0
-}
+// consumerProcessEnv makes the test binary run a consumer instead of the
+// tests (see TestMain): a process the crash tests kill.
+const consumerProcessEnv = "KAFKASYNC_TEST_CONSUMER_PROCESS"
 
 // runConsumerProcess applies the topic of the environment's configuration
 // to $KAFKASYNC_TEST_DB until it is killed.
@@ -74,34 +53,30 @@ func stderrLogger() *zap.Logger {
 // test fails.
 type process struct {
 	cmd    *exec.Cmd
-	stderr lockedBuffer
+	stderr string // a file
 }
 
 // startProcess runs the test binary as the process env chooses (see
 // TestMain), killed at the latest when the test ends.
 func startProcess(t *testing.T, name string, env ...string) *process {
 	t.Helper()
-	return newProcess(env...).start(t, name)
-}
-
-func newProcess(env ...string) *process {
-	p := &process{cmd: exec.Command(os.Args[0], "-test.run=^$")}
+	stderr, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stderr.Close()
+	p := &process{cmd: exec.Command(os.Args[0], "-test.run=^$"), stderr: stderr.Name()}
 	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stderr = &p.stderr
+	p.cmd.Stderr = stderr
 	// Gone with the test binary, however it ends.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	return p
-}
-
-func (p *process) start(t *testing.T, name string) *process {
-	t.Helper()
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		p.kill()
-		if t.Failed() && p.stderr.Len() > 0 {
-			t.Logf("%s (pid %d) wrote:\n%s", name, p.cmd.Process.Pid, p.stderr.tail(4096))
+		if out, _ := os.ReadFile(p.stderr); t.Failed() && len(out) > 0 {
+			t.Logf("%s (pid %d) wrote:\n%s", name, p.cmd.Process.Pid, out[max(0, len(out)-4096):])
 		}
 	})
 	return p
@@ -114,52 +89,6 @@ func (p *process) kill() {
 		_ = p.cmd.Process.Kill()
 		_ = p.cmd.Wait()
 	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Len()
-}
-
-func (b *lockedBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.String()
-	return s[max(0, len(s)-n):]
-}
-
-// startBrokerProcess starts the embedded broker in a process of its own
-// and returns its address.
-func startBrokerProcess(t *testing.T) []string {
-	t.Helper()
-	p := newProcess(brokerProcessEnv + "=1")
-	stdin, err := p.cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stdin.Close() })
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.start(t, "broker")
-	addr, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("the broker process said no address: %v", err)
-	}
-	return []string{strings.TrimSpace(addr)}
 }
 
 // startConsumerProcess starts a consumer process applying to B.
@@ -191,7 +120,7 @@ func TestFaultConsumerProcessesKilled(t *testing.T) {
 		name  string
 		addrs func(t *testing.T) []string
 	}{
-		{"embedded", startBrokerProcess},
+		{"embedded", func(t *testing.T) []string { return []string{kafkatest.DevBrokerProcess(t)} }},
 		{"kafka", func(t *testing.T) []string { return []string{kafkatest.Require(t).Addr()} }},
 	} {
 		t.Run(broker.name, func(t *testing.T) {

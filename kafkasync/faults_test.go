@@ -12,6 +12,7 @@ import (
 	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/internal/nettest"
 	"github.com/articlekit/articlekit/kafkasync"
+	"github.com/articlekit/articlekit/kafkasync/kafkatest"
 	"github.com/articlekit/articlekit/restapi"
 )
 
@@ -20,11 +21,9 @@ import (
 const relayProcessEnv = "KAFKASYNC_TEST_RELAY_PROCESS"
 
 func TestMain(m *testing.M) {
+	kafkatest.DevBrokerMain()
 	if os.Getenv(relayProcessEnv) != "" {
 		os.Exit(runRelayProcess())
-	}
-	if os.Getenv(brokerProcessEnv) != "" {
-		os.Exit(runBrokerProcess())
 	}
 	if os.Getenv(consumerProcessEnv) != "" {
 		os.Exit(runConsumerProcess())

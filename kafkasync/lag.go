@@ -44,7 +44,11 @@ func groupLag(ctx context.Context, client *kafka.Client, group, topic string) (m
 	if err == nil {
 		err = committed.Error
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, kafka.GroupIdNotFound):
+		// A group that has never committed, on some brokers (kfake).
+		committed, err = &kafka.OffsetFetchResponse{}, nil
+	case err != nil:
 		return nil, err
 	}
 	done := map[int]int64{}
