@@ -8,7 +8,9 @@
 //	cfg.Brokers = b.Addrs()
 //
 // With fx, a program opts in by including Module beside kafkasync's
-// modules; the kafkasync modules never start one by themselves.
+// modules; the kafkasync modules never start one by themselves. Since the
+// broker forgets everything when its process ends, Module republishes the
+// source's articles at each start, so that a crash loses B nothing.
 package devbroker
 
 import (
