@@ -152,6 +152,7 @@ func killedWithWritesInFlight(t *testing.T, brokers string) {
 type program struct {
 	cmd    *exec.Cmd
 	stderr bytes.Buffer
+	exited chan struct{}
 }
 
 // start starts the program and waits until its REST API is ready.
@@ -164,11 +165,11 @@ func start(t *testing.T, env []string, api *client.Client) *program {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
+	p.exited = make(chan struct{})
+	exited := p.exited
 	go func() { _ = p.cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		p.kill()
-		<-exited
 		if t.Failed() {
 			t.Logf("the program wrote:\n%s", p.stderr.String())
 		}
@@ -186,8 +187,11 @@ func start(t *testing.T, env []string, api *client.Client) *program {
 	return p
 }
 
-// kill kills the program: no clean shutdown.
-func (p *program) kill() { _ = p.cmd.Process.Signal(syscall.SIGKILL) }
+// kill kills the program (no clean shutdown) and waits until it is gone.
+func (p *program) kill() {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.exited
+}
 
 // killInFlight kills p as soon as a write is in flight, and returns how
 // many were.
