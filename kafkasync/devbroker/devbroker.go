@@ -42,7 +42,7 @@ type options struct {
 }
 
 // WithLogger logs what the broker does beyond kfake: the group members it
-// removes (see below). Default: no logging.
+// removes (see Start). Default: no logging.
 func WithLogger(log *zap.Logger) Option { return func(o *options) { o.log = log } }
 
 // Start starts a one-node broker on a free port of 127.0.0.1.
