@@ -39,6 +39,13 @@ type Config struct {
 
 	// ConsumerBatch is how many messages the consumer applies at once. Default: 2000.
 	ConsumerBatch int `env:"SYNC_CONSUMER_BATCH"`
+	// SessionTimeout is how long the group's coordinator waits for a
+	// consumer's heartbeat before it takes the consumer for dead and gives
+	// its partitions to the others — how long a killed consumer's
+	// partitions wait; a rebalance waits half as long for the members to
+	// join again. Brokers accept 6s to 5min unless configured otherwise.
+	// Default: 10s.
+	SessionTimeout time.Duration `env:"SYNC_SESSION_TIMEOUT"`
 	// MaxAttempts is how many times a change failing for an unknown reason
 	// is tried before it is dead-lettered; an unavailable target is retried
 	// without limit. Default: 5.
@@ -47,15 +54,16 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultTopic         = "articles-sync"
-	DefaultGroupID       = "articlekit-sync"
-	DefaultSource        = "urn:articlekit:articles"
-	DefaultPartitions    = 6
-	DefaultRelayBatch    = 2000
-	DefaultRelayPoll     = 50 * time.Millisecond
-	DefaultRelayLease    = 10 * time.Second
-	DefaultConsumerBatch = 2000
-	DefaultMaxAttempts   = 5
+	DefaultTopic          = "articles-sync"
+	DefaultGroupID        = "articlekit-sync"
+	DefaultSource         = "urn:articlekit:articles"
+	DefaultPartitions     = 6
+	DefaultRelayBatch     = 2000
+	DefaultRelayPoll      = 50 * time.Millisecond
+	DefaultRelayLease     = 10 * time.Second
+	DefaultConsumerBatch  = 2000
+	DefaultSessionTimeout = 10 * time.Second
+	DefaultMaxAttempts    = 5
 )
 
 // WithDefaults returns c with every unset field set to its default.
@@ -86,6 +94,7 @@ func (c Config) WithDefaults() Config {
 	setInt(&c.MaxAttempts, DefaultMaxAttempts)
 	setDur(&c.RelayPoll, DefaultRelayPoll)
 	setDur(&c.RelayLease, DefaultRelayLease)
+	setDur(&c.SessionTimeout, DefaultSessionTimeout)
 	return c
 }
 
@@ -98,7 +107,7 @@ func (c Config) Validate() error {
 			break
 		}
 	}
-	if c.RelayPoll < 0 || c.RelayLease < 0 {
+	if c.RelayPoll < 0 || c.RelayLease < 0 || c.SessionTimeout < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
 	}
 	if c.Topic != "" && c.Topic == c.DLQTopic {

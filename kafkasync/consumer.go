@@ -39,20 +39,13 @@ func NewConsumer(reader MessageReader, dlq MessageWriter, applier Applier, cfg C
 		log: o.logger("kafkasync.consumer"), metrics: o.metrics, now: time.Now}
 }
 
-// lagInterval is how often Run reports the reader's lag.
-const lagInterval = 5 * time.Second
-
-// Run consumes until ctx ends, and then returns nil. When the reader
-// reports statistics, as *kafka.Reader does, Run keeps the lag metric
-// current.
+// Run consumes until ctx ends, and then returns nil. Meanwhile it keeps
+// the lag metrics current: every few seconds it asks the brokers (those of
+// the Config) how far the group is behind on every partition of the topic.
 func (c *Consumer) Run(ctx context.Context) error {
-	if stats, ok := c.reader.(interface{ Stats() kafka.ReaderStats }); ok {
+	if len(c.cfg.Brokers) > 0 {
 		var reporting background.Group
-		reporting.Go(func(ctx context.Context) {
-			for background.Sleep(ctx, lagInterval, nil) {
-				c.metrics.lag.Set(float64(stats.Stats().Lag))
-			}
-		})
+		reporting.Go(c.reportLag)
 		defer reporting.Stop(context.Background())
 	}
 	for ctx.Err() == nil {

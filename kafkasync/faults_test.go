@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/internal/nettest"
 	"github.com/articlekit/articlekit/kafkasync"
+	"github.com/articlekit/articlekit/kafkasync/kafkatest"
 	"github.com/articlekit/articlekit/restapi"
 )
 
@@ -21,8 +21,12 @@ import (
 const relayProcessEnv = "KAFKASYNC_TEST_RELAY_PROCESS"
 
 func TestMain(m *testing.M) {
+	kafkatest.DevBrokerMain()
 	if os.Getenv(relayProcessEnv) != "" {
 		os.Exit(runRelayProcess())
+	}
+	if os.Getenv(consumerProcessEnv) != "" {
+		os.Exit(runConsumerProcess())
 	}
 	os.Exit(m.Run())
 }
@@ -42,19 +46,10 @@ func runRelayProcess() int {
 	return 0
 }
 
-func (f *fixture) startRelayProcess() *exec.Cmd {
+func (f *fixture) startRelayProcess() *process {
 	f.t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), relayProcessEnv+"=1",
-		"KAFKASYNC_TEST_DB="+f.srcURL(),
-		"KAFKASYNC_TEST_BROKERS="+strings.Join(f.cfg.Brokers, ","),
-		"KAFKASYNC_TEST_TOPIC="+f.cfg.Topic)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd
+	return startProcess(f.t, "relay", relayProcessEnv+"=1", "KAFKASYNC_TEST_DB="+f.srcURL(),
+		"KAFKASYNC_TEST_BROKERS="+strings.Join(f.cfg.Brokers, ","), "KAFKASYNC_TEST_TOPIC="+f.cfg.Topic)
 }
 
 // The broker is killed and restarted while changes flow.
@@ -90,10 +85,7 @@ func TestFaultRelayKilled(t *testing.T) {
 			t.Fatal("the relay process published nothing within a minute")
 		}
 	}
-	if err := first.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = first.Wait()
+	first.kill()
 	if f.pending() == 0 {
 		t.Fatal("the relay finished before it was killed: the test proves nothing")
 	}

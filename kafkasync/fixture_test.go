@@ -30,6 +30,7 @@ type fixture struct {
 	src, dst *articles.Service
 	srcStore *articles.Store
 	srcDB    string
+	dstDB    string
 	real     *kafkatest.Broker // nil on the development broker
 	reg      *prometheus.Registry
 	metrics  *kafkasync.Metrics
@@ -52,19 +53,24 @@ type part struct {
 // or one is available (kafkatest), else on the development broker.
 func newFixture(t *testing.T, needReal bool) *fixture {
 	t.Helper()
-	f := &fixture{t: t, log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), parts: map[string]*part{}}
-	var addrs []string
 	if needReal || os.Getenv(kafkatest.LibsEnv) != "" {
-		f.real = kafkatest.Require(t)
-		addrs = []string{f.real.Addr()}
-	} else {
-		b, err := devbroker.Start()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(b.Close)
-		addrs = b.Addrs()
+		real := kafkatest.Require(t)
+		f := newFixtureAt(t, []string{real.Addr()})
+		f.real = real
+		return f
 	}
+	b, err := devbroker.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return newFixtureAt(t, b.Addrs())
+}
+
+// newFixtureAt starts the fixture on the brokers at addrs.
+func newFixtureAt(t *testing.T, addrs []string) *fixture {
+	t.Helper()
+	f := &fixture{t: t, log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), parts: map[string]*part{}}
 	topic := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
 	f.cfg = Config{Brokers: addrs, Topic: topic, GroupID: topic + "-group", Partitions: 4,
 		// A lease long enough that a publish on a busy CI machine ends inside
@@ -78,7 +84,8 @@ func newFixture(t *testing.T, needReal bool) *fixture {
 	f.srcDB = "sqlite://" + t.TempDir() + "/a.db"
 	f.srcStore = articlestest.NewStore(t, f.srcDB)
 	f.src = articles.NewService(f.srcStore)
-	f.dst = articlestest.NewService(t, "sqlite://"+t.TempDir()+"/b.db")
+	f.dstDB = "sqlite://" + t.TempDir() + "/b.db"
+	f.dst = articlestest.NewService(t, f.dstDB)
 	f.reg = prometheus.NewRegistry()
 	m, err := kafkasync.NewMetrics(f.reg)
 	if err != nil {
@@ -222,6 +229,18 @@ func (f *fixture) assertReplica() {
 func snapshot(t *testing.T, svc *articles.Service) []string {
 	t.Helper()
 	var out []string
+	eachArticle(t, svc, func(ch articles.Change) {
+		a := ch.Article
+		out = append(out, fmt.Sprintf("%s %d v%d %q %q %q %v %s", ch.Type, a.ID, a.Version, a.Title, a.Content, a.Author,
+			slices.Clip(a.Tags), a.UpdatedAt.UTC().Format(time.RFC3339Nano)))
+	})
+	return out
+}
+
+// eachArticle calls fn with the current state of every article of svc,
+// tombstones included, in id order.
+func eachArticle(t *testing.T, svc *articles.Service, fn func(articles.Change)) {
+	t.Helper()
 	var after int64
 	for {
 		page, err := svc.Snapshot(context.Background(), after, 1000)
@@ -229,12 +248,10 @@ func snapshot(t *testing.T, svc *articles.Service) []string {
 			t.Fatal(err)
 		}
 		if len(page) == 0 {
-			return out
+			return
 		}
 		for _, ch := range page {
-			a := ch.Article
-			out = append(out, fmt.Sprintf("%s %d v%d %q %q %q %v %s", ch.Type, a.ID, a.Version, a.Title, a.Content, a.Author,
-				slices.Clip(a.Tags), a.UpdatedAt.UTC().Format(time.RFC3339Nano)))
+			fn(ch)
 		}
 		after = page[len(page)-1].Article.ID
 	}
@@ -244,6 +261,14 @@ func snapshot(t *testing.T, svc *articles.Service) []string {
 // third and deleting every seventh, and returns once all committed.
 func (f *fixture) churn(n int) {
 	f.t.Helper()
+	if err := f.churnErr(n); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// churnErr is churn for goroutines other than the test's: it returns the
+// first failure.
+func (f *fixture) churnErr(n int) error {
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	const workers = 8
@@ -274,7 +299,5 @@ func (f *fixture) churn(n int) {
 	}
 	wg.Wait()
 	close(errs)
-	for err := range errs {
-		f.t.Fatal(err)
-	}
+	return <-errs
 }

@@ -60,10 +60,15 @@ func NewReader(cfg Config, opts ...Option) *kafka.Reader {
 		CommitInterval: 100 * time.Millisecond,
 		ReadBackoffMin: 50 * time.Millisecond,
 		ReadBackoffMax: time.Second,
-		// Rebalance quickly when a consumer joins or leaves.
+		// Rebalance quickly when a consumer joins or leaves. A rebalance
+		// gives up on the members that do not join again well within a
+		// session: kfake, unlike Apache Kafka, lets the session of a member
+		// waiting in a rebalance run out, so a rebalance waiting as long as
+		// a session (for a member that is gone) loses every member that
+		// did join again, a few milliseconds before it would complete.
 		HeartbeatInterval: time.Second,
-		SessionTimeout:    10 * time.Second,
-		RebalanceTimeout:  10 * time.Second,
+		SessionTimeout:    cfg.SessionTimeout,
+		RebalanceTimeout:  cfg.SessionTimeout / 2,
 		JoinGroupBackoff:  500 * time.Millisecond,
 		// Added partitions are picked up without a restart.
 		WatchPartitionChanges: true,

@@ -1,6 +1,9 @@
 package kafkasync
 
 import (
+	"strconv"
+	"sync"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -13,7 +16,8 @@ import (
 //	kafkasync_applied_events_total{result}         counter: applied, stale
 //	kafkasync_dead_lettered_events_total{reason}   counter: encode (relay), decode, apply
 //	kafkasync_apply_retries_total                  counter
-//	kafkasync_consumer_lag                         gauge: messages behind the partition ends
+//	kafkasync_consumer_lag                         gauge: messages of the topic the group has not consumed
+//	kafkasync_consumer_partition_lag{partition}    gauge: the same, by partition
 //	kafkasync_sync_delay_seconds                   histogram: change time → applied
 //
 // The outbox backlog and the age of its oldest event are the articles
@@ -27,7 +31,11 @@ type Metrics struct {
 	deadLettered *prometheus.CounterVec
 	retries      prometheus.Counter
 	lag          prometheus.Gauge
+	partitionLag *prometheus.GaugeVec
 	delay        prometheus.Histogram
+
+	lagMu      sync.Mutex
+	partitions map[int]bool // those partitionLag has
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: keep them
@@ -56,8 +64,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "kafkasync_apply_retries_total", Help: "Retries of changes the target could not apply yet.",
 		}),
 		lag: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "kafkasync_consumer_lag", Help: "Messages between the consumer's position and the ends of its partitions.",
+			Name: "kafkasync_consumer_lag",
+			Help: "Messages of the topic the consumer group has not consumed, over every partition: high watermark less committed offset (or log start).",
 		}),
+		partitionLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kafkasync_consumer_partition_lag",
+			Help: "Messages of a partition of the topic the consumer group has not consumed.",
+		}, []string{"partition"}),
 		delay: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "kafkasync_sync_delay_seconds",
 			Help:    "Time from a change in the source to its application in the target.",
@@ -72,7 +85,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	if reg != nil {
 		for _, c := range []prometheus.Collector{m.relayed, m.relayErrors, m.leader, m.consumed, m.applied,
-			m.deadLettered, m.retries, m.lag, m.delay} {
+			m.deadLettered, m.retries, m.lag, m.partitionLag, m.delay} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}
@@ -85,4 +98,26 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 func unregistered() *Metrics {
 	m, _ := NewMetrics(nil) // cannot fail without a registry
 	return m
+}
+
+// setLag records the group's lag by partition: the total, and each
+// partition's, forgetting partitions that are gone.
+func (m *Metrics) setLag(lag map[int]int64) {
+	m.lagMu.Lock()
+	defer m.lagMu.Unlock()
+	var total int64
+	for p, n := range lag {
+		total += n
+		m.partitionLag.WithLabelValues(strconv.Itoa(p)).Set(float64(n))
+	}
+	for p := range m.partitions {
+		if _, ok := lag[p]; !ok {
+			m.partitionLag.DeleteLabelValues(strconv.Itoa(p))
+		}
+	}
+	m.partitions = make(map[int]bool, len(lag))
+	for p := range lag {
+		m.partitions[p] = true
+	}
+	m.lag.Set(float64(total))
 }

@@ -80,7 +80,8 @@ func TestFailingLeaderHandsOver(t *testing.T) {
 	}
 }
 
-// gauge reads the single sample of a gauge or counter in reg.
+// gauge reads a gauge or counter in reg: the sum of its samples, when it
+// has labels.
 func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
 	families, err := reg.Gather()
@@ -89,8 +90,11 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	for _, mf := range families {
 		if mf.GetName() == name {
-			m := mf.GetMetric()[0]
-			return m.GetGauge().GetValue() + m.GetCounter().GetValue()
+			var sum float64
+			for _, m := range mf.GetMetric() {
+				sum += m.GetGauge().GetValue() + m.GetCounter().GetValue()
+			}
+			return sum
 		}
 	}
 	t.Fatalf("no metric %s", name)
