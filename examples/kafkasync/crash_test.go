@@ -24,19 +24,6 @@ import (
 	"github.com/articlekit/articlekit/restapi/client"
 )
 
-// programEnv makes the test binary run the program instead of the tests
-// (see TestMain): a process the test can kill.
-const programEnv = "KAFKASYNC_EXAMPLE_PROGRAM"
-
-func TestMain(m *testing.M) {
-	kafkatest.DevBrokerMain()
-	if os.Getenv(programEnv) != "" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
 // session is the consumer group's session time-out here: the shortest
 // brokers accept by default.
 const session = 6 * time.Second
@@ -71,7 +58,7 @@ func TestKilledWithWritesInFlight(t *testing.T) {
 func killedWithWritesInFlight(t *testing.T, brokers string) {
 	dir := t.TempDir()
 	addr := nettest.FreeAddr(t)
-	env := []string{programEnv + "=1", "DATABASE_URL=sqlite://" + dir + "/a.db",
+	env := []string{"ARTICLEKIT_TEST_RUN_MAIN=1", "DATABASE_URL=sqlite://" + dir + "/a.db",
 		"SYNC_TARGET_DATABASE_URL=sqlite://" + dir + "/b.db", "REST_ADDR=" + addr, "LOG_LEVEL=warn",
 		"KAFKA_BROKERS=" + brokers, "KAFKA_TOPIC=killed", "KAFKA_PARTITIONS=4",
 		"SYNC_SESSION_TIMEOUT=" + session.String(), "SYNC_RELAY_LEASE=3s"}

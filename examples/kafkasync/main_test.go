@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/examples/internal/app"
+	"github.com/articlekit/articlekit/kafkasync/kafkatest"
 )
 
 // The program's fx graph is complete: every dependency has a provider.
@@ -20,7 +21,12 @@ func TestModulesWire(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) { app.TestMain(m, main) }
+// The test binary runs the development broker, or the program, in a
+// process of its own when a test asks (the crash test kills them).
+func TestMain(m *testing.M) {
+	kafkatest.DevBrokerMain()
+	app.TestMain(m, main)
+}
 
 // -h and --help print the usage and exit 0, starting nothing and writing
 // no file; anything else on the command line exits 2.
