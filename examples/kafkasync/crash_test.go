@@ -145,7 +145,7 @@ type program struct {
 // start starts the program and waits until its REST API is ready.
 func start(t *testing.T, env []string, api *client.Client) *program {
 	t.Helper()
-	p := &program{cmd: exec.Command(os.Args[0], "-test.run=^$")}
+	p := &program{cmd: exec.Command(os.Args[0])}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stderr = &p.stderr
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -52,7 +52,7 @@ func start(t *testing.T, databaseURL, addr string) *instance {
 
 func (in *instance) restart() {
 	in.t.Helper()
-	in.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	in.cmd = exec.Command(os.Args[0])
 	in.cmd.Env = append(os.Environ(), "ARTICLEKIT_TEST_RUN_MAIN=1", "DATABASE_URL="+in.url, "REST_ADDR="+in.addr, "LOG_LEVEL=warn")
 	in.cmd.Stderr = os.Stderr
 	if err := in.cmd.Start(); err != nil {
