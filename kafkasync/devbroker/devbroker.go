@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -38,12 +39,20 @@ type Broker struct {
 type Option func(*options)
 
 type options struct {
-	log *zap.Logger
+	log       *zap.Logger
+	retention time.Duration
+	bytes     int
 }
 
 // WithLogger logs what the broker does beyond kfake: the group members it
 // removes (see Start). Default: no logging.
 func WithLogger(log *zap.Logger) Option { return func(o *options) { o.log = log } }
+
+// WithRetention sets how long the broker keeps messages and how many bytes
+// of them per partition at most. Default: Retention and RetentionBytes.
+func WithRetention(keep time.Duration, bytesPerPartition int) Option {
+	return func(o *options) { o.retention, o.bytes = keep, bytesPerPartition }
+}
 
 // Start starts a one-node broker on a free port of 127.0.0.1.
 //
@@ -53,11 +62,14 @@ func WithLogger(log *zap.Logger) Option { return func(o *options) { o.log = log 
 // such a member once it has been silent for the group's session time-out,
 // as Apache Kafka does.
 func Start(opts ...Option) (*Broker, error) {
-	o := options{log: zap.NewNop()}
+	o := options{log: zap.NewNop(), retention: Retention, bytes: RetentionBytes}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.BrokerConfigs(map[string]string{
+		"log.retention.ms":    strconv.FormatInt(o.retention.Milliseconds(), 10),
+		"log.retention.bytes": strconv.Itoa(o.bytes),
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("devbroker: %w", err)
 	}
@@ -65,8 +77,25 @@ func Start(opts ...Option) (*Broker, error) {
 	r := newReaper(o.log.Named("devbroker"))
 	r.watch(c)
 	b.reaping.Go(func(ctx context.Context) { r.run(ctx, c.ListenAddrs()[0]) })
+	// kfake keeps what it holds in memory until told to apply retention.
+	b.reaping.Go(func(ctx context.Context) {
+		for background.Sleep(ctx, min(retentionEvery, o.retention/2), nil) {
+			c.ApplyRetention()
+		}
+	})
 	return b, nil
 }
+
+// What the broker keeps, in memory: messages for Retention, and at most
+// RetentionBytes per partition, whichever ends first — enough for any
+// consumer that is running, while a program left running for days does
+// not grow without bound. A restarted program republishes what its
+// replica may lack (see Module).
+const (
+	Retention      = 10 * time.Minute
+	RetentionBytes = 16 << 20
+	retentionEvery = 30 * time.Second
+)
 
 // Addrs returns the bootstrap addresses (host:port).
 func (b *Broker) Addrs() []string { return b.cluster.ListenAddrs() }
