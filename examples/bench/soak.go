@@ -81,9 +81,16 @@ routes:
 `, key, rest, graphql)), 0o644); err != nil {
 		return err
 	}
+	// Apache Kafka where it can be started: the embedded broker keeps its
+	// messages in the process, which would count as the process growing.
+	brokers, brokerLabel, stopBrokers, err := syncBrokers(dir)
+	if err != nil {
+		return err
+	}
+	defer stopBrokers()
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn", "REST_ADDR="+rest, "GRAPHQL_ADDR="+graphql,
+	cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+strings.Join(brokers, ","), "LOG_LEVEL=warn", "REST_ADDR="+rest, "GRAPHQL_ADDR="+graphql,
 		"GATEWAY_CONFIG="+gatewayConfig, "GATEWAY_HTTP_ADDR="+gw, "GATEWAY_HTTPS_ADDR="+addrs[3], "GATEWAY_ADMIN_ADDR="+addrs[4],
 		"ETL_EXPORT_DIR="+dir, "ETL_EXPORT_EVERY=5s")
 	logFile, err := os.Create(filepath.Join(dir, "fullstack.log"))
@@ -104,12 +111,15 @@ routes:
 	if err := waitReady("http://" + rest + "/ready"); err != nil {
 		return err
 	}
+	if err := waitListening(gw); err != nil { // the gateway starts last
+		return err
+	}
 
 	l := &soakLoad{gw: "http://" + gw, key: key, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.clients}}}
 	sample := func() (soakSample, error) { return readSample(cmd.Process.Pid, "http://"+rest) }
 	warmup := max(o.duration/5, 5*time.Second)
-	fmt.Printf("ArticleKit soak: examples/fullstack under mixed load from %d clients for %s (after %s of warm-up), GOMAXPROCS=%d\n",
-		o.clients, o.duration, warmup, runtimeProcs())
+	fmt.Printf("ArticleKit soak: examples/fullstack under mixed load from %d clients for %s (after %s of warm-up), GOMAXPROCS=%d; Kafka: %s\n",
+		o.clients, o.duration, warmup, runtimeProcs(), brokerLabel)
 	l.run(warmup, o.clients)
 	var samples []soakSample
 	for i := range 3 {
@@ -130,9 +140,11 @@ routes:
 			exited <- err
 		default:
 		}
+		kept := filepath.Join(os.TempDir(), "articlekit-soak-fullstack.log")
 		log, _ := os.ReadFile(logFile.Name())
-		return fmt.Errorf("soak: %d of %d operations failed (fullstack %s); first: %v\nthe end of the fullstack log:\n%s", n,
-			l.ops.Load(), state, l.firstError.Load(), log[max(0, len(log)-4000):])
+		_ = os.WriteFile(kept, log, 0o644)
+		return fmt.Errorf("soak: %d of %d operations failed (fullstack %s); first: %v\nthe fullstack log is in %s; its end:\n%s", n,
+			l.ops.Load(), state, l.firstError.Load(), kept, log[max(0, len(log)-2000):])
 	}
 	fmt.Printf("\n%d operations (%d writes, %d subscriptions opened and closed), %d ETL export runs\n\n",
 		l.ops.Load(), l.writes.Load(), l.subscriptions.Load(), exportRuns("http://"+rest))
@@ -273,7 +285,8 @@ func (l *soakLoad) graphql(r *rand.Rand) error {
 // subscribe opens a subscription through the gateway, waits for one
 // change or a moment, and closes it.
 func (l *soakLoad) subscribe(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	// Generous: a busy machine can take a while to answer the handshake.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(l.gw, "http")+"/graphql",
 		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPClient: l.client,
@@ -377,6 +390,20 @@ func waitReady(url string) error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s never answered 200: %v", url, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func waitListening(addr string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		conn, err := net.Dial("tcp", addr)
+		if err == nil {
+			return conn.Close()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nothing listens on %s: %w", addr, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
