@@ -20,7 +20,9 @@ type Config struct {
 	// Default: http://localhost:5000.
 	RESTAPIURL string `env:"REST_API_URL"`
 
-	// MaxDepth refuses operations nested deeper than this many fields. Default: 10.
+	// MaxDepth refuses operations nested deeper than this many fields; a
+	// schema query (__schema, __type) counts as one field, its own shape
+	// being bounded otherwise. Default: 10.
 	MaxDepth int `env:"GRAPHQL_MAX_DEPTH"`
 	// MaxComplexity refuses operations costing more: each field costs 1, and
 	// a list costs its fields times its limit (100 when omitted). Default: 10000.
