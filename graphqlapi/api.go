@@ -45,9 +45,10 @@ func WithMetrics(m *metrics.HTTP, reg prometheus.Registerer) Option {
 	return func(a *API) { a.httpMetrics, a.registerer = m, reg }
 }
 
-// API serves GraphQL at /graphql: POST executes queries and mutations, a
-// WebSocket upgrade (graphql-transport-ws) runs subscriptions, and a plain
-// GET serves GraphiQL.
+// API serves GraphQL at /graphql: POST executes queries and mutations, GET
+// executes queries (GraphQL over HTTP), a WebSocket upgrade
+// (graphql-transport-ws) runs subscriptions, and a browser's GET gets
+// GraphiQL.
 type API struct {
 	cfg         Config
 	log         *zap.Logger
@@ -74,18 +75,18 @@ func New(backend Backend, cfg Config, opts ...Option) (*API, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST "+Endpoint, labelled(Endpoint, a.limited(gql)))
-	var get http.Handler = gql
+	var page http.Handler
 	if !a.cfg.DisablePlayground {
-		page, assets, err := a.playground()
+		var assets http.Handler
+		page, assets, err = a.playground()
 		if err != nil {
 			return nil, err
 		}
-		get = upgradeOr(gql, page)
 		if assets != nil {
 			mux.Handle("GET "+assetsPath, labelled(assetsPath+"*", assets))
 		}
 	}
-	mux.Handle("GET "+Endpoint, labelled(Endpoint, get))
+	mux.Handle("GET "+Endpoint, labelled(Endpoint, a.get(gql, page)))
 
 	var h http.Handler = mux
 	h = httpserver.Chain(h,
@@ -121,7 +122,7 @@ func (a *API) executor(backend Backend) (*handler.Server, error) {
 		InitTimeout:           10 * time.Second,
 		PayloadReadLimit:      &a.cfg.MaxBodyBytes,
 	})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(a.cfg.MaxTokens)
 	srv.Use(newDocumentLimits(a.cfg))
@@ -149,7 +150,7 @@ func (a *API) executor(backend Backend) (*handler.Server, error) {
 	return srv, nil
 }
 
-// limited bounds a POST: its body to MaxBodyBytes (413 beyond) and its
+// limited bounds a request: its body to MaxBodyBytes (413 beyond) and its
 // execution to Timeout.
 func (a *API) limited(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -163,10 +164,10 @@ func (a *API) limited(next http.Handler) http.Handler {
 				writeTooLarge(w, a.cfg.MaxBodyBytes)
 				return
 			}
-			writeGraphQLError(w, http.StatusBadRequest, CodeBadUserInput, "the request body could not be read")
+			writeGraphQLError(w, http.StatusBadRequest, CodeBadRequest, "the request body could not be read")
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), overPOST{}, true), a.cfg.Timeout)
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), overHTTP{}, true), a.cfg.Timeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -182,38 +183,64 @@ func writeTooLarge(w http.ResponseWriter, limit int64) {
 // writeGraphQLError answers, in the GraphQL response format, a request
 // that never reached the executor.
 func writeGraphQLError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
+	writeResponse(w, status, &graphql.Response{Errors: gqlerror.List{{
 		Message: message, Extensions: map[string]any{"code": code},
 	}}})
 }
 
-// upgradeOr sends WebSocket upgrades to ws and other requests to page.
-func upgradeOr(ws, page http.Handler) http.Handler {
+// writeResponse writes resp with status, as application/json unless the
+// client was found to prefer application/graphql-response+json.
+func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
+	if w.Header().Get("Content-Type") != mediaGraphQLResponse {
+		w.Header().Set("Content-Type", mediaJSON)
+	}
+	body, err := json.Marshal(resp)
+	if err != nil {
+		panic(fmt.Errorf("graphqlapi: encode a response: %w", err)) // the recovery middleware answers 500
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// get serves GET /graphql: a WebSocket upgrade runs subscriptions, a
+// browser gets page (GraphiQL; none when nil), and anything else runs a
+// query.
+func (a *API) get(gql, page http.Handler) http.Handler {
+	query := a.limited(gql)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "" {
-			// A subscription outlives the server's read and write timeouts,
-			// whose deadlines would otherwise stay on the hijacked connection.
-			rc := http.NewResponseController(w)
-			_ = rc.SetReadDeadline(time.Time{})
-			_ = rc.SetWriteDeadline(time.Time{})
-			// http.Server.Shutdown does not wait for hijacked connections:
-			// end the subscriptions when the server stops.
-			ctx, cancel := context.WithCancel(r.Context())
-			defer cancel()
-			go func() {
-				select {
-				case <-httpserver.Stopping(ctx):
-					cancel()
-				case <-ctx.Done():
-				}
-			}()
-			ws.ServeHTTP(w, r.WithContext(ctx))
+			subscribe(gql, w, r)
 			return
 		}
-		page.ServeHTTP(w, r)
+		w.Header().Add("Vary", "Accept")
+		if page != nil && wantsPage(r) {
+			page.ServeHTTP(w, r)
+			return
+		}
+		query.ServeHTTP(w, r)
 	})
+}
+
+// subscribe hands a WebSocket upgrade to ws, past the server's timeouts and
+// until the server stops.
+func subscribe(ws http.Handler, w http.ResponseWriter, r *http.Request) {
+	// A subscription outlives the server's read and write timeouts,
+	// whose deadlines would otherwise stay on the hijacked connection.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	// http.Server.Shutdown does not wait for hijacked connections:
+	// end the subscriptions when the server stops.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-httpserver.Stopping(ctx):
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	ws.ServeHTTP(w, r.WithContext(ctx))
 }
 
 func labelled(route string, next http.Handler) http.Handler {

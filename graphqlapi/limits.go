@@ -129,12 +129,14 @@ func introspects(set ast.SelectionSet, visiting ...string) bool {
 	return false
 }
 
-// overPOST marks the context of requests that came as HTTP POSTs.
-type overPOST struct{}
+// overHTTP marks the context of requests that came as plain HTTP POSTs or
+// GETs, not over a WebSocket.
+type overHTTP struct{}
 
-// subscriptionsOverWebSocket refuses subscriptions sent as HTTP POSTs, which
-// would otherwise hold the request open until the first event or the
-// timeout: subscriptions take a WebSocket (graphql-transport-ws).
+// subscriptionsOverWebSocket refuses subscriptions sent as plain HTTP
+// requests, which would otherwise hold the request open until the first
+// event or the timeout: subscriptions take a WebSocket
+// (graphql-transport-ws).
 type subscriptionsOverWebSocket struct{}
 
 var _ interface {
@@ -146,7 +148,7 @@ func (subscriptionsOverWebSocket) ExtensionName() string                   { ret
 func (subscriptionsOverWebSocket) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (subscriptionsOverWebSocket) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription && ctx.Value(overPOST{}) != nil {
+	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription && ctx.Value(overHTTP{}) != nil {
 		err := gqlerror.Errorf("subscriptions need a WebSocket connection (graphql-transport-ws)")
 		errcode.Set(err, errcode.ValidationFailed)
 		return err
