@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -17,13 +15,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/graphqlapi/internal/generated"
+	"github.com/articlekit/articlekit/graphqlapi/internal/playground"
 	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/metrics"
 )
@@ -252,44 +250,18 @@ func labelled(route string, next http.Handler) http.Handler {
 
 const assetsPath = Endpoint + "/assets/"
 
-// playgroundAssets are the files GraphiQL needs, by path under a
-// node_modules directory, with the integrity hashes gqlgen's GraphiQL page
-// checks (the files on npm are those jsDelivr serves).
-var playgroundAssets = []struct{ path, sri string }{
-	{"graphiql/graphiql.min.js", "sha256-hnImuor1znlJkD/FOTL3jayfS/xsyNoP04abi8bFJWs="},
-	{"graphiql/graphiql.min.css", "sha256-MEh+B2NdMSpj9kexQNN3QKc8UzMrCXW/Sx/phcpuyIU="},
-	{"react/umd/react.production.min.js", "sha256-S0lp+k7zWUMk2ixteM6HZvu8L9Eh//OVrt+ZfbCpmgY="},
-	{"react-dom/umd/react-dom.production.min.js", "sha256-IXWO0ITNDjfnNXIu5POVfqlgYoop36bDzhodR6LW5Pc="},
-}
-
-// playground returns the GraphiQL page and, when it is self-hosted, the
-// handler of its assets.
+// playground returns the GraphiQL page and, unless it loads its files from
+// the CDN, the handler of the files.
 func (a *API) playground() (page, assets http.Handler, err error) {
-	opts := []playground.GraphiqlConfigOption{playground.WithGraphiqlPersistStateInURL(true)}
-	if dir := a.cfg.PlaygroundAssetsDir; dir != "" {
-		files := map[string]string{}
-		for _, f := range playgroundAssets {
-			p := filepath.Join(dir, filepath.FromSlash(f.path))
-			if _, err := os.Stat(p); err != nil {
-				return nil, nil, fmt.Errorf("graphqlapi: playground assets: %w (install graphiql@4.1.2 react@18.2.0 react-dom@18.2.0 with npm)", err)
-			}
-			files[assetsPath+f.path] = p
+	base := playground.CDN
+	if !a.cfg.PlaygroundCDN {
+		base = assetsPath
+		if assets, err = playground.Files(assetsPath); err != nil {
+			return nil, nil, fmt.Errorf("graphqlapi: %w", err)
 		}
-		assets = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, ok := files[r.URL.Path]
-			if !ok {
-				http.NotFound(w, r)
-				return
-			}
-			w.Header().Set("Cache-Control", "public, max-age=86400")
-			http.ServeFile(w, r, p)
-		})
-		a0, a1, a2, a3 := playgroundAssets[0], playgroundAssets[1], playgroundAssets[2], playgroundAssets[3]
-		opts = append(opts,
-			playground.WithGraphiqlVersion(assetsPath+a0.path, assetsPath+a1.path, a0.sri, a1.sri),
-			playground.WithGraphiqlReactVersion(assetsPath+a2.path, assetsPath+a3.path, a2.sri, a3.sri),
-			playground.WithGraphiqlEnablePluginExplorer(false),
-		)
 	}
-	return playground.Handler("ArticleKit GraphQL", Endpoint, opts...), assets, nil
+	if page, err = playground.Page("ArticleKit GraphQL", Endpoint, base); err != nil {
+		return nil, nil, fmt.Errorf("graphqlapi: %w", err)
+	}
+	return page, assets, nil
 }

@@ -19,17 +19,13 @@ import (
 const (
 	// chromiumEnv names the browser; default: chromium on PATH (Debian's package).
 	chromiumEnv = "ARTICLEKIT_TEST_CHROMIUM"
-	// assetsEnv is a node_modules directory with graphiql@4.1.2,
-	// react@18.2.0 and react-dom@18.2.0 (npm install them): the test
-	// machine has no CDN.
-	assetsEnv = "ARTICLEKIT_TEST_GRAPHIQL_ASSETS"
 	// artifactsEnv is where the screenshot goes; default: the test's temp dir.
 	artifactsEnv = "ARTICLEKIT_ARTIFACTS_DIR"
 )
 
 // requireBrowser returns what the browser test needs, or skips it — failing
 // under CI=true, where a skipped check must not pass.
-func requireBrowser(t *testing.T) (chromium, assets string) {
+func requireBrowser(t *testing.T) (chromium string) {
 	t.Helper()
 	missing := func(format string, args ...any) {
 		t.Helper()
@@ -46,18 +42,14 @@ func requireBrowser(t *testing.T) (chromium, assets string) {
 		}
 		chromium = p
 	}
-	assets = os.Getenv(assetsEnv)
-	if assets == "" {
-		missing("%s unset: npm install graphiql@4.1.2 react@18.2.0 react-dom@18.2.0 and point it at node_modules", assetsEnv)
-	}
-	return chromium, assets
+	return chromium
 }
 
 // A real browser opens GraphiQL at /graphql, runs getArticles and sees the
 // stored article in the result pane.
 func TestPlaygroundInBrowser(t *testing.T) {
-	chromium, assets := requireBrowser(t)
-	s := backends[0].make(t, graphqlapi.Config{PlaygroundAssetsDir: assets})
+	chromium := requireBrowser(t)
+	s := backends[0].make(t, graphqlapi.Config{})
 	s.create("Seen in a browser", "ada")
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
