@@ -13,7 +13,8 @@
 // body size and time, and introspection can be switched off. Queries run
 // as POSTs or GETs (GraphQL over HTTP), mutations only as POSTs; a request
 // that is not a GraphQL request gets BAD_REQUEST. GET /graphql in a
-// browser serves GraphiQL.
+// browser serves GraphiQL, whose files are embedded in the program
+// (internal/playground).
 //
 // Without fx:
 //
