@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -17,13 +15,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/graphqlapi/internal/generated"
+	"github.com/articlekit/articlekit/graphqlapi/internal/playground"
 	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/metrics"
 )
@@ -45,9 +43,10 @@ func WithMetrics(m *metrics.HTTP, reg prometheus.Registerer) Option {
 	return func(a *API) { a.httpMetrics, a.registerer = m, reg }
 }
 
-// API serves GraphQL at /graphql: POST executes queries and mutations, a
-// WebSocket upgrade (graphql-transport-ws) runs subscriptions, and a plain
-// GET serves GraphiQL.
+// API serves GraphQL at /graphql: POST executes queries and mutations, GET
+// executes queries (GraphQL over HTTP), a WebSocket upgrade
+// (graphql-transport-ws) runs subscriptions, and a browser's GET gets
+// GraphiQL.
 type API struct {
 	cfg         Config
 	log         *zap.Logger
@@ -74,18 +73,18 @@ func New(backend Backend, cfg Config, opts ...Option) (*API, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST "+Endpoint, labelled(Endpoint, a.limited(gql)))
-	var get http.Handler = gql
+	var page http.Handler
 	if !a.cfg.DisablePlayground {
-		page, assets, err := a.playground()
+		var assets http.Handler
+		page, assets, err = a.playground()
 		if err != nil {
 			return nil, err
 		}
-		get = upgradeOr(gql, page)
 		if assets != nil {
 			mux.Handle("GET "+assetsPath, labelled(assetsPath+"*", assets))
 		}
 	}
-	mux.Handle("GET "+Endpoint, labelled(Endpoint, get))
+	mux.Handle("GET "+Endpoint, labelled(Endpoint, a.get(gql, page)))
 
 	var h http.Handler = mux
 	h = httpserver.Chain(h,
@@ -121,7 +120,7 @@ func (a *API) executor(backend Backend) (*handler.Server, error) {
 		InitTimeout:           10 * time.Second,
 		PayloadReadLimit:      &a.cfg.MaxBodyBytes,
 	})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(a.cfg.MaxTokens)
 	srv.Use(newDocumentLimits(a.cfg))
@@ -149,7 +148,7 @@ func (a *API) executor(backend Backend) (*handler.Server, error) {
 	return srv, nil
 }
 
-// limited bounds a POST: its body to MaxBodyBytes (413 beyond) and its
+// limited bounds a request: its body to MaxBodyBytes (413 beyond) and its
 // execution to Timeout.
 func (a *API) limited(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -163,10 +162,10 @@ func (a *API) limited(next http.Handler) http.Handler {
 				writeTooLarge(w, a.cfg.MaxBodyBytes)
 				return
 			}
-			writeGraphQLError(w, http.StatusBadRequest, CodeBadUserInput, "the request body could not be read")
+			writeGraphQLError(w, http.StatusBadRequest, CodeBadRequest, "the request body could not be read")
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), overPOST{}, true), a.cfg.Timeout)
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), overHTTP{}, true), a.cfg.Timeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -182,38 +181,64 @@ func writeTooLarge(w http.ResponseWriter, limit int64) {
 // writeGraphQLError answers, in the GraphQL response format, a request
 // that never reached the executor.
 func writeGraphQLError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
+	writeResponse(w, status, &graphql.Response{Errors: gqlerror.List{{
 		Message: message, Extensions: map[string]any{"code": code},
 	}}})
 }
 
-// upgradeOr sends WebSocket upgrades to ws and other requests to page.
-func upgradeOr(ws, page http.Handler) http.Handler {
+// writeResponse writes resp with status, as application/json unless the
+// client was found to prefer application/graphql-response+json.
+func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
+	if w.Header().Get("Content-Type") != mediaGraphQLResponse {
+		w.Header().Set("Content-Type", mediaJSON)
+	}
+	body, err := json.Marshal(resp)
+	if err != nil {
+		panic(fmt.Errorf("graphqlapi: encode a response: %w", err)) // the recovery middleware answers 500
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// get serves GET /graphql: a WebSocket upgrade runs subscriptions, a
+// browser gets page (GraphiQL; none when nil), and anything else runs a
+// query.
+func (a *API) get(gql, page http.Handler) http.Handler {
+	query := a.limited(gql)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "" {
-			// A subscription outlives the server's read and write timeouts,
-			// whose deadlines would otherwise stay on the hijacked connection.
-			rc := http.NewResponseController(w)
-			_ = rc.SetReadDeadline(time.Time{})
-			_ = rc.SetWriteDeadline(time.Time{})
-			// http.Server.Shutdown does not wait for hijacked connections:
-			// end the subscriptions when the server stops.
-			ctx, cancel := context.WithCancel(r.Context())
-			defer cancel()
-			go func() {
-				select {
-				case <-httpserver.Stopping(ctx):
-					cancel()
-				case <-ctx.Done():
-				}
-			}()
-			ws.ServeHTTP(w, r.WithContext(ctx))
+			subscribe(gql, w, r)
 			return
 		}
-		page.ServeHTTP(w, r)
+		w.Header().Add("Vary", "Accept")
+		if page != nil && wantsPage(r) {
+			page.ServeHTTP(w, r)
+			return
+		}
+		query.ServeHTTP(w, r)
 	})
+}
+
+// subscribe hands a WebSocket upgrade to ws, past the server's timeouts and
+// until the server stops.
+func subscribe(ws http.Handler, w http.ResponseWriter, r *http.Request) {
+	// A subscription outlives the server's read and write timeouts,
+	// whose deadlines would otherwise stay on the hijacked connection.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	// http.Server.Shutdown does not wait for hijacked connections:
+	// end the subscriptions when the server stops.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-httpserver.Stopping(ctx):
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	ws.ServeHTTP(w, r.WithContext(ctx))
 }
 
 func labelled(route string, next http.Handler) http.Handler {
@@ -225,44 +250,18 @@ func labelled(route string, next http.Handler) http.Handler {
 
 const assetsPath = Endpoint + "/assets/"
 
-// playgroundAssets are the files GraphiQL needs, by path under a
-// node_modules directory, with the integrity hashes gqlgen's GraphiQL page
-// checks (the files on npm are those jsDelivr serves).
-var playgroundAssets = []struct{ path, sri string }{
-	{"graphiql/graphiql.min.js", "sha256-hnImuor1znlJkD/FOTL3jayfS/xsyNoP04abi8bFJWs="},
-	{"graphiql/graphiql.min.css", "sha256-MEh+B2NdMSpj9kexQNN3QKc8UzMrCXW/Sx/phcpuyIU="},
-	{"react/umd/react.production.min.js", "sha256-S0lp+k7zWUMk2ixteM6HZvu8L9Eh//OVrt+ZfbCpmgY="},
-	{"react-dom/umd/react-dom.production.min.js", "sha256-IXWO0ITNDjfnNXIu5POVfqlgYoop36bDzhodR6LW5Pc="},
-}
-
-// playground returns the GraphiQL page and, when it is self-hosted, the
-// handler of its assets.
+// playground returns the GraphiQL page and, unless it loads its files from
+// the CDN, the handler of the files.
 func (a *API) playground() (page, assets http.Handler, err error) {
-	opts := []playground.GraphiqlConfigOption{playground.WithGraphiqlPersistStateInURL(true)}
-	if dir := a.cfg.PlaygroundAssetsDir; dir != "" {
-		files := map[string]string{}
-		for _, f := range playgroundAssets {
-			p := filepath.Join(dir, filepath.FromSlash(f.path))
-			if _, err := os.Stat(p); err != nil {
-				return nil, nil, fmt.Errorf("graphqlapi: playground assets: %w (install graphiql@4.1.2 react@18.2.0 react-dom@18.2.0 with npm)", err)
-			}
-			files[assetsPath+f.path] = p
+	base := playground.CDN
+	if !a.cfg.PlaygroundCDN {
+		base = assetsPath
+		if assets, err = playground.Files(assetsPath); err != nil {
+			return nil, nil, fmt.Errorf("graphqlapi: %w", err)
 		}
-		assets = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, ok := files[r.URL.Path]
-			if !ok {
-				http.NotFound(w, r)
-				return
-			}
-			w.Header().Set("Cache-Control", "public, max-age=86400")
-			http.ServeFile(w, r, p)
-		})
-		a0, a1, a2, a3 := playgroundAssets[0], playgroundAssets[1], playgroundAssets[2], playgroundAssets[3]
-		opts = append(opts,
-			playground.WithGraphiqlVersion(assetsPath+a0.path, assetsPath+a1.path, a0.sri, a1.sri),
-			playground.WithGraphiqlReactVersion(assetsPath+a2.path, assetsPath+a3.path, a2.sri, a3.sri),
-			playground.WithGraphiqlEnablePluginExplorer(false),
-		)
 	}
-	return playground.Handler("ArticleKit GraphQL", Endpoint, opts...), assets, nil
+	if page, err = playground.Page("ArticleKit GraphQL", Endpoint, base); err != nil {
+		return nil, nil, fmt.Errorf("graphqlapi: %w", err)
+	}
+	return page, assets, nil
 }

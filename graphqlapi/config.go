@@ -20,7 +20,9 @@ type Config struct {
 	// Default: http://localhost:5000.
 	RESTAPIURL string `env:"REST_API_URL"`
 
-	// MaxDepth refuses operations nested deeper than this many fields. Default: 10.
+	// MaxDepth refuses operations nested deeper than this many fields; a
+	// schema query (__schema, __type) counts as one field, its own shape
+	// being bounded otherwise. Default: 10.
 	MaxDepth int `env:"GRAPHQL_MAX_DEPTH"`
 	// MaxComplexity refuses operations costing more: each field costs 1, and
 	// a list costs its fields times its limit (100 when omitted). Default: 10000.
@@ -48,11 +50,11 @@ type Config struct {
 	DisableIntrospection bool `env:"GRAPHQL_DISABLE_INTROSPECTION"`
 	// DisablePlayground stops serving GraphiQL at GET /graphql.
 	DisablePlayground bool `env:"GRAPHQL_DISABLE_PLAYGROUND"`
-	// PlaygroundAssetsDir, when set, is a node_modules directory holding
-	// graphiql@4.1.2, react@18.2.0 and react-dom@18.2.0, which GraphiQL is
-	// then served from instead of the jsDelivr CDN (for networks without
-	// it). Their integrity hashes are checked either way.
-	PlaygroundAssetsDir string `env:"GRAPHQL_PLAYGROUND_ASSETS_DIR"`
+	// PlaygroundCDN has GraphiQL's page load its files (graphiql@4.1.2,
+	// react@18.2.0, react-dom@18.2.0) from the jsDelivr CDN rather than
+	// from the copies in the program, served under /graphql/assets/. They
+	// are the same files, with the same integrity hashes. Default: false.
+	PlaygroundCDN bool `env:"GRAPHQL_PLAYGROUND_CDN"`
 }
 
 // Backends.

@@ -10,8 +10,11 @@
 // Domain errors become GraphQL errors with extensions.code NOT_FOUND,
 // BAD_USER_INPUT (with extensions.fields), CONFLICT or UNAVAILABLE; nothing
 // internal reaches clients. Operations are bounded in depth, complexity,
-// body size and time, and introspection can be switched off. GET /graphql
-// in a browser serves GraphiQL.
+// body size and time, and introspection can be switched off. Queries run
+// as POSTs or GETs (GraphQL over HTTP), mutations only as POSTs; a request
+// that is not a GraphQL request gets BAD_REQUEST. GET /graphql in a
+// browser serves GraphiQL, whose files are embedded in the program
+// (internal/playground).
 //
 // Without fx:
 //

@@ -38,16 +38,23 @@ func TestDocumentLimits(t *testing.T) {
 	}
 }
 
-// GraphiQL's schema query (graphql-js's getIntrospectionQuery) stays within
-// the document limits.
-func TestIntrospectionQueryWithinDocumentLimits(t *testing.T) {
-	query, err := os.ReadFile("testdata/introspection.graphql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := backends[0].make(t, graphqlapi.Config{MaxDepth: 20})
-	if resp := s.do(string(query)); len(resp.Errors) != 0 {
-		t.Fatalf("introspection: %+v", resp.Errors)
+// GraphiQL's schema query passes the default limits — document, depth,
+// complexity — so its docs explorer and completion work: the one GraphiQL
+// 4.1.2 sends, and graphql-js's getIntrospectionQuery, which other tools send.
+func TestIntrospectionQueryWithinDefaultLimits(t *testing.T) {
+	s := backends[0].make(t, graphqlapi.Config{})
+	for _, file := range []string{"testdata/graphiql-introspection.graphql", "testdata/introspection.graphql"} {
+		query, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := s.do(string(query))
+		if len(resp.Errors) != 0 {
+			t.Fatalf("%s: %+v", file, resp.Errors)
+		}
+		if !strings.Contains(string(resp.Data["__schema"]), `"name":"getArticles"`) {
+			t.Fatalf("%s: the schema lacks getArticles: %.200s", file, resp.Data["__schema"])
+		}
 	}
 }
 

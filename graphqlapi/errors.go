@@ -3,8 +3,10 @@ package graphqlapi
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.uber.org/zap"
 
@@ -16,6 +18,10 @@ import (
 // (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
 // COMPLEXITY_LIMIT_EXCEEDED) pass through unchanged.
 const (
+	// CodeBadRequest refuses a request that is not a GraphQL request: a
+	// body that is not a JSON object of the request parameters (400), not
+	// sent as application/json (415), a mutation sent as a GET (405).
+	CodeBadRequest    = "BAD_REQUEST"
 	CodeNotFound      = "NOT_FOUND"
 	CodeBadUserInput  = "BAD_USER_INPUT"
 	CodeConflict      = "CONFLICT"
@@ -70,5 +76,21 @@ func presentError(log *zap.Logger) graphql.ErrorPresenterFunc {
 			log.Error("resolver failed", zap.Error(err), zap.String("path", gqlErr.Path.String()))
 			return set(CodeInternal, "internal error")
 		}
+	}
+}
+
+// requestErrorStatus is the HTTP status of a response whose errors
+// stopped the operation before it ran, as gqlgen's transports answer: 422
+// for a document that does not parse or validate (400 to a client that
+// accepts application/graphql-response+json, as GraphQL over HTTP
+// requires), 200 for the limits and anything else.
+func requestErrorStatus(errs gqlerror.List, media string) int {
+	switch {
+	case errcode.GetErrorKind(errs) != errcode.KindProtocol:
+		return http.StatusOK
+	case media == mediaGraphQLResponse:
+		return http.StatusBadRequest
+	default:
+		return http.StatusUnprocessableEntity
 	}
 }

@@ -11,7 +11,13 @@ import (
 )
 
 // depthLimit rejects operations nested deeper than max fields, before any
-// resolver runs.
+// resolver runs. Introspection (__schema, __type) counts as one field
+// whatever it selects: below it is the schema's own shape, which
+// gqlparser's MaxIntrospectionDepth rule (lists of types nested at most
+// three deep), the document limits and the complexity limit already bound,
+// and whose non-list nesting (ofType) ends where the schema's types do.
+// Counting it would refuse GraphiQL's schema query, which nests ofType nine
+// deep, at any limit a client's own queries need.
 type depthLimit struct{ max int }
 
 var _ interface {
@@ -26,7 +32,7 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if oc.Operation == nil {
 		return nil
 	}
-	if depth := selectionDepth(oc.Operation.SelectionSet, d.max+1); depth > d.max {
+	if depth := (depthMeter{}).depth(oc.Operation.SelectionSet); depth > d.max {
 		err := gqlerror.Errorf("operation is nested %d fields deep; the limit is %d", depth, d.max)
 		errcode.Set(err, CodeDepthExceeded)
 		return err
@@ -34,31 +40,49 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	return nil
 }
 
-// selectionDepth measures the deepest field path in set, following
-// fragments, and stops counting at ceiling so that no document can make it
-// work hard. Validation has already refused fragment cycles; visiting
-// guards against them all the same.
-func selectionDepth(set ast.SelectionSet, ceiling int, visiting ...string) int {
-	if ceiling <= 0 {
-		return 0
-	}
+// depthMeter measures the deepest path of fields in a selection set,
+// following fragments. It remembers each fragment's depth, which does not
+// depend on where the fragment is spread, so that measuring is linear in
+// the document — the token limit bounds it — however often fragments are
+// spread, and the depth it reports is the real one.
+type depthMeter map[string]int // fragment name → depth of its selection set
+
+func (m depthMeter) depth(set ast.SelectionSet) int {
 	deepest := 0
 	for _, sel := range set {
 		var d int
 		switch sel := sel.(type) {
 		case *ast.Field:
-			d = 1 + selectionDepth(sel.SelectionSet, ceiling-1, visiting...)
-		case *ast.InlineFragment:
-			d = selectionDepth(sel.SelectionSet, ceiling, visiting...)
-		case *ast.FragmentSpread:
-			if sel.Definition != nil && !slices.Contains(visiting, sel.Name) {
-				d = selectionDepth(sel.Definition.SelectionSet, ceiling, append(visiting, sel.Name)...)
+			d = 1
+			if !isIntrospection(sel) {
+				d += m.depth(sel.SelectionSet)
 			}
+		case *ast.InlineFragment:
+			d = m.depth(sel.SelectionSet)
+		case *ast.FragmentSpread:
+			d = m.fragment(sel)
 		}
 		deepest = max(deepest, d)
 	}
 	return deepest
 }
+
+func (m depthMeter) fragment(spread *ast.FragmentSpread) int {
+	if d, ok := m[spread.Name]; ok {
+		return d
+	}
+	if spread.Definition == nil {
+		return 0 // validation reports it
+	}
+	// Validation has already refused fragment cycles; one adds no depth here.
+	m[spread.Name] = 0
+	d := m.depth(spread.Definition.SelectionSet)
+	m[spread.Name] = d
+	return d
+}
+
+// isIntrospection reports whether f queries the schema.
+func isIntrospection(f *ast.Field) bool { return f.Name == "__schema" || f.Name == "__type" }
 
 // noIntrospection refuses operations that query the schema (__schema,
 // __type) when introspection is switched off. Refusing them while
@@ -88,7 +112,7 @@ func introspects(set ast.SelectionSet, visiting ...string) bool {
 	for _, sel := range set {
 		switch sel := sel.(type) {
 		case *ast.Field:
-			if sel.Name == "__schema" || sel.Name == "__type" || introspects(sel.SelectionSet, visiting...) {
+			if isIntrospection(sel) || introspects(sel.SelectionSet, visiting...) {
 				return true
 			}
 		case *ast.InlineFragment:
@@ -105,12 +129,14 @@ func introspects(set ast.SelectionSet, visiting ...string) bool {
 	return false
 }
 
-// overPOST marks the context of requests that came as HTTP POSTs.
-type overPOST struct{}
+// overHTTP marks the context of requests that came as plain HTTP POSTs or
+// GETs, not over a WebSocket.
+type overHTTP struct{}
 
-// subscriptionsOverWebSocket refuses subscriptions sent as HTTP POSTs, which
-// would otherwise hold the request open until the first event or the
-// timeout: subscriptions take a WebSocket (graphql-transport-ws).
+// subscriptionsOverWebSocket refuses subscriptions sent as plain HTTP
+// requests, which would otherwise hold the request open until the first
+// event or the timeout: subscriptions take a WebSocket
+// (graphql-transport-ws).
 type subscriptionsOverWebSocket struct{}
 
 var _ interface {
@@ -122,7 +148,7 @@ func (subscriptionsOverWebSocket) ExtensionName() string                   { ret
 func (subscriptionsOverWebSocket) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (subscriptionsOverWebSocket) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription && ctx.Value(overPOST{}) != nil {
+	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription && ctx.Value(overHTTP{}) != nil {
 		err := gqlerror.Errorf("subscriptions need a WebSocket connection (graphql-transport-ws)")
 		errcode.Set(err, errcode.ValidationFailed)
 		return err

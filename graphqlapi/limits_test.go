@@ -18,34 +18,47 @@ import (
 
 func TestLimits(t *testing.T) {
 	s := backends[0].make(t, graphqlapi.Config{MaxDepth: 4, MaxComplexity: 500, MaxBodyBytes: 4096})
+	shallow := backends[0].make(t, graphqlapi.Config{MaxDepth: 1})
 	closed := backends[0].make(t, graphqlapi.Config{DisableIntrospection: true})
 	fields := strings.Repeat("id title ", 1)
+	deepIntrospection := `{ __type(name: "Article") { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } }`
 	tests := []struct {
-		name, query      string
-		code             string
-		introspectionOff bool
+		name, query string
+		on          *stack // default s
+		code        string
 	}{
-		{"depth", `{ getArticles { id } __typename }`, "", false},
-		{"too deep", `{ a: __type(name: "Article") { fields { type { ofType { name } } } } }`, graphqlapi.CodeDepthExceeded, false},
-		{"too deep through a fragment", `{ __type(name: "Article") { ...F } } fragment F on __Type { fields { type { ofType { name } } } }`, graphqlapi.CodeDepthExceeded, false},
-		{"complex enough", `{ getArticles(limit: 100) { ` + fields + ` } }`, "", false},
-		{"too complex", `{ getArticles(limit: 300) { ` + fields + ` } }`, "COMPLEXITY_LIMIT_EXCEEDED", false},
-		{"too complex by aliases", `{ a: getArticles { id } b: getArticles { id } c: getArticles { id } d: getArticles { id } e: getArticles { id } f: getArticles { id } }`, "COMPLEXITY_LIMIT_EXCEEDED", false},
-		{"introspection on", `{ __schema { queryType { name } } }`, "", false},
-		{"introspection off", `{ __schema { types { name } } }`, "GRAPHQL_VALIDATION_FAILED", true},
-		{"introspection off, in a fragment", `{ ...F } fragment F on Query { __type(name: "Article") { name } }`, "GRAPHQL_VALIDATION_FAILED", true},
-		{"__typename stays allowed", `{ __typename }`, "", true},
-		{"subscription over POST", `subscription { articleChanged { id } }`, "GRAPHQL_VALIDATION_FAILED", false},
+		{"depth", `{ getArticles { id } __typename }`, nil, ""},
+		{"too deep", `{ getArticles { id } }`, shallow, graphqlapi.CodeDepthExceeded},
+		{"too deep through a fragment", `{ ...F } fragment F on Query { a: getArticles { ...G } } fragment G on Article { id }`, shallow, graphqlapi.CodeDepthExceeded},
+		{"introspection counts as one field", deepIntrospection, shallow, ""},
+		{"introspection in a fragment counts as one field", `{ ...F } fragment F on Query { __schema { types { fields { type { ofType { name } } } } } }`, shallow, ""},
+		{"introspection lists nested past gqlparser's limit", `{ __type(name: "Article") { fields { type { fields { type { fields { name } } } } } } }`, nil, "GRAPHQL_VALIDATION_FAILED"},
+		{"complex enough", `{ getArticles(limit: 100) { ` + fields + ` } }`, nil, ""},
+		{"too complex", `{ getArticles(limit: 300) { ` + fields + ` } }`, nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"too complex by aliases", `{ a: getArticles { id } b: getArticles { id } c: getArticles { id } d: getArticles { id } e: getArticles { id } f: getArticles { id } }`, nil, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"introspection on", `{ __schema { queryType { name } } }`, nil, ""},
+		{"introspection off", `{ __schema { types { name } } }`, closed, "GRAPHQL_VALIDATION_FAILED"},
+		{"introspection off, in a fragment", `{ ...F } fragment F on Query { __type(name: "Article") { name } }`, closed, "GRAPHQL_VALIDATION_FAILED"},
+		{"__typename stays allowed", `{ __typename }`, closed, ""},
+		{"subscription over POST", `subscription { articleChanged { id } }`, nil, "GRAPHQL_VALIDATION_FAILED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			target := s
-			if tt.introspectionOff {
-				target = closed
+			target := tt.on
+			if target == nil {
+				target = s
 			}
 			target.do(tt.query).expect(t, tt.code)
 		})
 	}
+	t.Run("the depth refused is the real one", func(t *testing.T) {
+		// The limit applies before the transport's: over POST this
+		// subscription is refused for its depth, 3.
+		err := shallow.do(`subscription { articleChanged { article { id } } }`).onlyError(t)
+		if want := "operation is nested 3 fields deep; the limit is 1"; err.code() != graphqlapi.CodeDepthExceeded || err.Message != want {
+			t.Fatalf("error %+v, want %s: %q", err, graphqlapi.CodeDepthExceeded, want)
+		}
+	})
 	t.Run("body too large", func(t *testing.T) {
 		big := []byte(`{"query":"{ getArticles { id } }","variables":{"pad":"` + strings.Repeat("x", 5000) + `"}}`)
 		for _, chunked := range []bool{false, true} {
