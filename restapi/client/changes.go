@@ -27,6 +27,10 @@ func (c *Client) Changes(ctx context.Context) (<-chan articles.Change, error) {
 	// No per-call timeout here: the stream is meant to last.
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if ctx.Err() != nil {
+			// The caller gave up: not the server's fault.
+			return nil, fmt.Errorf("client: GET /articles/changes: %w", ctx.Err())
+		}
 		return nil, fmt.Errorf("client: GET /articles/changes: %w: %w", articles.ErrUnavailable, err)
 	}
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))

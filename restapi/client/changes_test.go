@@ -104,3 +104,13 @@ func TestChangesOutliveServerTimeouts(t *testing.T) {
 		t.Fatal("no change after the server's timeouts")
 	}
 }
+
+// A caller that gives up is not told the server is unavailable.
+func TestChangesCanceledIsNotUnavailable(t *testing.T) {
+	c, _, _ := newClient(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Changes(ctx); !errors.Is(err, context.Canceled) || errors.Is(err, articles.ErrUnavailable) {
+		t.Fatalf("Changes with a canceled context = %v, want context.Canceled, not ErrUnavailable", err)
+	}
+}
