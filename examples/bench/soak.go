@@ -155,7 +155,7 @@ routes:
 		fmt.Fprintf(tw, "%s\t%.1f%s\t%.1f%s\t%.1f%s\t%+.1f%%\t\n", name, a, unit, b, unit, c, unit, 100*(c-b)/max(b, 1))
 	}
 	row("resident memory", " MB", func(s soakSample) float64 { return s.rssMB })
-	row("Go heap in use", " MB", func(s soakSample) float64 { return s.heapMB })
+	row("Go heap live after GC", " MB", func(s soakSample) float64 { return s.heapMB })
 	row("goroutines", "", func(s soakSample) float64 { return s.goroutines })
 	row("open file descriptors", "", func(s soakSample) float64 { return float64(s.fds) })
 	row("open database connections", "", func(s soakSample) float64 { return s.dbConns })
@@ -337,7 +337,7 @@ func readSample(pid int, rest string) (soakSample, error) {
 		return s, err
 	}
 	s.goroutines = metrics["go_goroutines"]
-	s.heapMB = metrics["go_memstats_heap_inuse_bytes"] / (1 << 20)
+	s.heapMB = metrics["go_gc_heap_live_bytes"] / (1 << 20)
 	s.dbConns = metrics["go_sql_open_connections"]
 	s.articles = int64(metrics["articles_stored"])
 	return s, nil
