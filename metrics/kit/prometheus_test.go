@@ -143,7 +143,10 @@ hops:
 	}
 	// The load goes on while the expressions run, so that every rate
 	// window holds some.
-	waitForRecordingRules(t, api, `job_route:gateway_throttled:ratio_rate5m > 0`)
+	waitForRecordingRules(t, api,
+		`job_route:gateway_throttled:ratio_rate5m > 0`,
+		// The ETL runner, scraped as the components configuration says.
+		`etl_runs_total{job="articlekit-etl", pipeline="copy", outcome="success"} > 0`)
 	t.Logf("load and rules ready after %s", time.Since(started).Round(time.Millisecond))
 
 	exported := scrapedNames(t, "http://"+rest+"/metrics", "http://"+etlMetrics+"/metrics")
@@ -565,8 +568,8 @@ func (a promAPI) query(expr string) (int, error) {
 }
 
 // waitForRecordingRules waits until every recording rule has recorded a
-// series, and the rules have seen what the last of the load did (after).
-func waitForRecordingRules(t *testing.T, api promAPI, after string) {
+// series, and the expressions after find what the last of the load did.
+func waitForRecordingRules(t *testing.T, api promAPI, after ...string) {
 	t.Helper()
 	var missing []string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
@@ -579,8 +582,10 @@ func waitForRecordingRules(t *testing.T, api promAPI, after string) {
 				missing = append(missing, r.Record)
 			}
 		}
-		if n, err := api.query(after); err != nil || n == 0 {
-			missing = append(missing, after)
+		for _, expr := range after {
+			if n, err := api.query(expr); err != nil || n == 0 {
+				missing = append(missing, expr)
+			}
 		}
 		if len(missing) == 0 {
 			return
