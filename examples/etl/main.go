@@ -12,6 +12,11 @@
 // KTR_CONNECTION_<NAME>_URL (or _USER, _PASSWORD) variables.
 // It exits with status 1 when the run fails, 2 on a usage error, and
 // prints a summary of every step's rows at the end.
+//
+// A file with a schedule runs until interrupted; with -metrics-addr ADDR
+// (or ETL_METRICS_ADDR) it serves its runs' metrics, Go's and the
+// process's at http://ADDR/metrics for Prometheus meanwhile. A one-off run
+// ends before a scrape would see it, so it serves none.
 package main
 
 import (
@@ -20,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"slices"
@@ -34,9 +40,11 @@ import (
 	"github.com/articlekit/articlekit/etl"
 	"github.com/articlekit/articlekit/etl/built"
 	"github.com/articlekit/articlekit/etl/load"
+	"github.com/articlekit/articlekit/internal/httpserver"
+	"github.com/articlekit/articlekit/metrics"
 )
 
-const usage = `usage: etl run|validate [-params FILE] FILE | etl diff --dry-run [-params FILE] FILE`
+const usage = `usage: etl run [-params FILE] [-metrics-addr ADDR] FILE | etl validate [-params FILE] FILE | etl diff --dry-run [-params FILE] FILE`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -59,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	dryRun := flags.Bool("dry-run", false, "write nothing (diff)")
 	params := flags.String("params", "", "a .ktr file's parameters: NAME=value lines")
+	metricsAddr := flags.String("metrics-addr", os.Getenv("ETL_METRICS_ADDR"),
+		"a scheduled run: serve /metrics for Prometheus on this address (default $ETL_METRICS_ADDR)")
 	if err := flags.Parse(args[1:]); err != nil || flags.NArg() != 1 {
 		fmt.Fprintln(stderr, usage)
 		if errors.Is(err, flag.ErrHelp) {
@@ -104,7 +114,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer log.Sync() //nolint:errcheck // nothing to do about it at exit
-		if err := etl.RunScheduled(ctx, p, b.Schedule, etl.WithLogger(log)); err != nil {
+		scheduledOpts := []etl.RunOption{etl.WithLogger(log)}
+		if *metricsAddr != "" {
+			m, stop, err := serveMetrics(*metricsAddr, log)
+			if err != nil {
+				fmt.Fprintln(stderr, "etl:", err)
+				return 1
+			}
+			defer stop()
+			scheduledOpts = append(scheduledOpts, etl.WithMetrics(m))
+		}
+		if err := etl.RunScheduled(ctx, p, b.Schedule, scheduledOpts...); err != nil {
 			fmt.Fprintln(stderr, "etl:", err)
 			return 1
 		}
@@ -138,6 +158,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// serveMetrics listens on addr, at once so that a busy address fails the
+// run, and serves the ETL's metrics with Go's and the process's at
+// /metrics until stop.
+func serveMetrics(addr string, log *zap.Logger) (m *etl.Metrics, stop func(), err error) {
+	reg := metrics.NewRegistry()
+	if m, err = etl.NewMetrics(reg); err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(reg))
+	srv := httpserver.New(httpserver.Config{Addr: addr, DrainPeriod: -1}, mux, httpserver.WithLogger(log.Named("metrics")))
+	if err := srv.Start(); err != nil {
+		return nil, nil, err
+	}
+	return m, func() { _ = srv.Stop(context.Background()) }, nil
 }
 
 // sources returns the names of the steps no hop feeds.
