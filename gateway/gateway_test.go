@@ -273,6 +273,72 @@ func TestAuthentication(t *testing.T) {
 	})
 }
 
+// A 401 says what is wrong — no credentials, credentials of a scheme the
+// route does not accept, or invalid ones — and never whether a key
+// exists: an unknown key and a revoked one get the same answer.
+func TestUnauthenticatedDetails(t *testing.T) {
+	h := newHarness(t)
+	revoked := "revoked-key-0123456789abc"
+	cfg := h.gw.Config()
+	cfg.Consumers = append(cfg.Consumers, gateway.Consumer{Name: "gone", APIKeys: []string{revoked}})
+	if err := h.gw.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := h.do("GET", "/articles/1", "apikey", revoked); resp.StatusCode != 200 {
+		t.Fatalf("the key before it was revoked: %d", resp.StatusCode)
+	}
+	cfg.Consumers = cfg.Consumers[:len(cfg.Consumers)-1]
+	if err := h.gw.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	basic := func(user, pass string) string {
+		req, _ := http.NewRequest("GET", "/", nil)
+		req.SetBasicAuth(user, pass)
+		return req.Header.Get("Authorization")
+	}
+	const anyOf = "send an API key (apikey or X-API-Key header) or a bearer token (JWT) or HTTP Basic credentials"
+	for _, tt := range []struct {
+		name, method string
+		headers      []string
+		detail       string
+	}{
+		{"no credentials", "GET", nil, "no credentials: " + anyOf},
+		{"an unknown key", "GET", []string{"apikey", "unknown-key-0123456789ab"}, "the API key is not valid"},
+		{"a revoked key", "GET", []string{"X-API-Key", revoked}, "the API key is not valid"},
+		{"a key where only tokens do", "POST", []string{"apikey", goldKey},
+			"not accepted here: an API key (apikey or X-API-Key header); send a bearer token (JWT)"},
+		{"Basic where only tokens do", "POST", []string{"Authorization", basic("ops", "s3cret-pass")},
+			"not accepted here: HTTP Basic credentials; send a bearer token (JWT)"},
+		{"a forged token", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", nil) + "x"},
+			"the bearer token is not valid"},
+		{"a token of an unknown subject", "GET",
+			[]string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"sub": "someone"})},
+			"the bearer token is not valid"},
+		{"a wrong password", "GET", []string{"Authorization", basic("ops", "nope")}, "the Basic credentials are not valid"},
+		{"an unknown user", "GET", []string{"Authorization", basic("who", "s3cret-pass")}, "the Basic credentials are not valid"},
+		{"another scheme", "GET", []string{"Authorization", "Digest username=ops"},
+			"not accepted here: an Authorization header of this scheme; " + anyOf},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := h.a.hits.Load()
+			req, _ := http.NewRequest(tt.method, h.srv.URL+"/articles/1", nil)
+			for i := 0; i+1 < len(tt.headers); i += 2 {
+				req.Header.Set(tt.headers[i], tt.headers[i+1])
+			}
+			resp, p := send(t, req)
+			if resp.StatusCode != 401 || p.Type != gateway.TypeUnauthenticated || p.Detail != tt.detail {
+				t.Errorf("%d %+v, want 401 %q", resp.StatusCode, p, tt.detail)
+			}
+			if resp.Header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+			if h.a.hits.Load() != before {
+				t.Error("a refused request reached the upstream")
+			}
+		})
+	}
+}
+
 // problemDoc is what a client reads of a problem.
 type problemDoc struct {
 	Type   string `json:"type"`

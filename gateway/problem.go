@@ -26,7 +26,10 @@ const (
 	// cannot be read; an admin change that does not decode.
 	TypeBadRequest = "urn:articlekit:problem:bad-request"
 	// TypeUnauthenticated (401): credentials missing or invalid, for a
-	// route or the admin API; the answer carries WWW-Authenticate.
+	// route or the admin API; the answer carries WWW-Authenticate, the
+	// detail what is wrong — no credentials, credentials of a scheme the
+	// route does not accept, or invalid ones (an unknown key and a revoked
+	// one alike) — and what the route accepts.
 	TypeUnauthenticated = "urn:articlekit:problem:unauthenticated"
 	// TypeForbidden (403): a token without a scope the route requires.
 	TypeForbidden = "urn:articlekit:problem:forbidden"
@@ -177,7 +180,11 @@ func problemFor(err error) (p problem, logged bool) {
 			// The authenticator's text: the sentinel's and the scope's.
 			return newProblem(TypeForbidden, e.err.Error()), false
 		}
-		p := newProblem(TypeUnauthenticated, ErrUnauthenticated.Error())
+		detail := ErrUnauthenticated.Error()
+		if ce, ok := errors.AsType[*credentialsError](err); ok {
+			detail = ce.detail()
+		}
+		p := newProblem(TypeUnauthenticated, detail)
 		p.challenge = e.challenge
 		return p, false
 	}

@@ -122,7 +122,7 @@ func (g *Gateway) admit(h http.Header, r *http.Request, t *table, rt *Route) err
 	if err := upgrade(r.Header, rt); err != nil {
 		return err
 	}
-	id, err := t.auth.authenticate(r, rt)
+	id, err := t.auth.authenticate(r.Header, rt.Auth, rt.Scopes)
 	if err != nil {
 		reason := "unauthenticated"
 		if errors.Is(err, ErrForbidden) {
