@@ -122,6 +122,14 @@ func newHarness(t *testing.T, edit ...func(*gateway.Config)) *harness {
 			{Name: "api", Path: "/api/v1/", Upstream: "pair", StripPrefix: "/api/v1", AddPrefix: "/v2", Auth: []string{"anonymous"}},
 		},
 	}
+	h.gw, h.srv = serveGateway(t, cfg, edit...)
+	return h
+}
+
+// serveGateway serves a gateway of cfg, as edit changes it, until the test
+// ends.
+func serveGateway(t testing.TB, cfg gateway.Config, edit ...func(*gateway.Config)) (*gateway.Gateway, *httptest.Server) {
+	t.Helper()
 	for _, e := range edit {
 		e(&cfg)
 	}
@@ -130,10 +138,9 @@ func newHarness(t *testing.T, edit ...func(*gateway.Config)) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { gw.Close() })
-	h.gw = gw
-	h.srv = httptest.NewServer(gw)
-	t.Cleanup(h.srv.Close)
-	return h
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return gw, srv
 }
 
 // do sends a request; headers come in name, value pairs.
@@ -143,21 +150,29 @@ func (h *harness) do(method, path string, headers ...string) (*http.Response, ma
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := roundTrip(h.t, req, headers...)
 	var echo map[string]string
 	_ = json.Unmarshal(body, &echo)
 	if echo == nil {
 		echo = map[string]string{"body": string(body)}
 	}
 	return resp, echo
+}
+
+// roundTrip sends req with headers (name, value pairs) and reads the
+// answer.
+func roundTrip(t testing.TB, req *http.Request, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
 }
 
 func (h *harness) token(method jwt.SigningMethod, kid string, claims jwt.MapClaims) string {
