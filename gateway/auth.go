@@ -45,6 +45,9 @@ type authenticator struct {
 	basicCost int // the costliest consumer hash's, for unknown users
 	// acceptUnknown lets in tokens of subjects no consumer has.
 	acceptUnknown bool
+	// schemes are those the configuration can satisfy: apikey, and jwt
+	// and basic when it has keys and passwords for them.
+	schemes []string
 }
 
 // apiKeyHeaders are where API keys are read from: WSO2's header, then the
@@ -88,8 +91,28 @@ func newAuthenticator(ctx context.Context, cfg Config) (*authenticator, error) {
 		}
 		a.parser = jwt.NewParser(opts...)
 	}
+	a.schemes = []string{AuthAPIKey}
+	if a.parser != nil {
+		a.schemes = append(a.schemes, AuthJWT)
+	}
+	if len(a.basic) > 0 {
+		a.schemes = append(a.schemes, AuthBasic)
+	}
 	return a, nil
 }
+
+// identify identifies the credentials h carries, of whichever scheme the
+// configuration satisfies: anonymous when there are none, a
+// *credentialsError when they are not valid.
+func (a *authenticator) identify(h http.Header) (Identity, error) {
+	if sentScheme(h) == "" {
+		return anonymous, nil
+	}
+	return a.authenticate(h, a.schemes, nil)
+}
+
+// anonymous is the identity of a caller without credentials.
+var anonymous = Identity{Consumer: "anonymous", Tier: TierUnauthenticated, Scheme: AuthAnonymous}
 
 // newKeyfunc finds a token's key in the JWKS URL's set (refreshed by
 // keyfunc on unknown key ids) or among the configured keys, always of the
@@ -171,7 +194,7 @@ func (a *authenticator) authenticate(h http.Header, schemes, scopes []string) (I
 		var err error
 		switch scheme {
 		case AuthAnonymous:
-			return Identity{Consumer: "anonymous", Tier: TierUnauthenticated, Scheme: scheme}, nil
+			return anonymous, nil
 		case AuthAPIKey:
 			id, ok, sent = a.apiKey(h)
 		case AuthBasic:

@@ -341,14 +341,18 @@ func problemHeaders(h http.Header, p problem, contentType string) {
 
 // graphqlErrorOf is p as the one error of a GraphQL response: the detail
 // (the title when there is none) its message, the type's code its
-// extensions.code, with the problem's type and status beside it.
+// extensions.code, with the problem's type, status and Retry-After
+// (retryAfter, in seconds) beside it.
 func graphqlErrorOf(p problem) map[string]any {
 	message := p.Detail
 	if message == "" {
 		message = p.Title
 	}
-	return map[string]any{"message": message,
-		"extensions": map[string]any{"code": kinds[p.Type].code, "type": p.Type, "status": p.Status}}
+	ext := map[string]any{"code": kinds[p.Type].code, "type": p.Type, "status": p.Status}
+	if p.retryAfter > 0 {
+		ext["retryAfter"] = p.retryAfter // where there is no Retry-After header: a WebSocket's error message
+	}
+	return map[string]any{"message": message, "extensions": ext}
 }
 
 // writeGraphQLProblem answers p as GraphQL over HTTP does a request error:

@@ -31,6 +31,10 @@ func (g *Gateway) routeHandler(t *table, rt *Route, gq *graphqlRoute) http.Handl
 			writeError(w, r, g.log, err)
 			return
 		}
+		if gq != nil && len(r.Header["Upgrade"]) > 0 {
+			g.serveSocket(w, r, t, rt, gq) // its messages are operations
+			return
+		}
 		proxy.ServeHTTP(w, r)
 	})
 	if rt.CORS == nil {
@@ -177,9 +181,9 @@ func (g *Gateway) admitGraphQL(r *http.Request, t *table, rt *Route, gq *graphql
 	}
 	if d.operations == 0 {
 		if len(r.Header["Upgrade"]) > 0 {
-			id, err := t.auth.authenticate(r.Header, handshakeSchemes, nil)
+			id, err := t.auth.identify(r.Header)
 			if err != nil {
-				id = anonymous
+				id = anonymous // the connection_init refuses them
 			}
 			return id, 1, nil, nil
 		}
@@ -188,13 +192,6 @@ func (g *Gateway) admitGraphQL(r *http.Request, t *table, rt *Route, gq *graphql
 	id, err := g.authorize(r.Header, t, rt, d.needs)
 	return id, d.operations, d.limits, err
 }
-
-// anonymous is the identity of a caller without credentials.
-var anonymous = Identity{Consumer: "anonymous", Tier: TierUnauthenticated, Scheme: AuthAnonymous}
-
-// handshakeSchemes are the schemes a WebSocket handshake on a GraphQL
-// route may identify itself with.
-var handshakeSchemes = []string{AuthAPIKey, AuthJWT, AuthBasic}
 
 // authorize authenticates the request of header h against every one of
 // needs: the identity is the first that is not anonymous.
