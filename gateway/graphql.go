@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -45,8 +46,13 @@ const (
 	// GraphQL API's own default does.
 	maxGraphQLBody = 1 << 20
 	// maxGraphQLTokens bounds the tokens of a document the gateway parses
-	// (names, punctuation, values), so that validating it stays cheap.
+	// (names, punctuation, values).
 	maxGraphQLTokens = 20_000
+	// maxValidatedFields bounds the fields of a document the gateway
+	// validates against a schema, fragments counted where they are spread
+	// — the GraphQL API's own default: validation grows with the square of
+	// the fields one selection repeats, and a document of 5000 took 5s.
+	maxValidatedFields = 500
 )
 
 // Operation types, as indexes.
@@ -93,7 +99,16 @@ type graphqlRoute struct {
 	maxDepth      int
 	maxComplexity int
 	batching      bool
+	// docs remembers the documents that passed (parsed, validated), by
+	// their text, so that a repeated one is looked up, not parsed again.
+	docs *lru.Cache[string, *document]
 }
+
+// maxCachedDocuments and maxCachedDocument bound what docs holds.
+const (
+	maxCachedDocuments = 512
+	maxCachedDocument  = 8 << 10
+)
 
 // need is what an operation type or a root field needs: the schemes and
 // scopes to satisfy, and the limit (with an empty key, none) the
@@ -120,6 +135,7 @@ func newGraphQLRoute(rt *Route) (*graphqlRoute, error) {
 		page:     need{auth: rt.Auth, scopes: rt.Scopes},
 		maxDepth: g.MaxDepth, maxComplexity: g.MaxComplexity, batching: g.Batching,
 	}
+	gq.docs, _ = lru.New[string, *document](maxCachedDocuments)
 	sdl := g.Schema
 	if g.SchemaFile != "" {
 		data, err := os.ReadFile(g.SchemaFile)
@@ -307,28 +323,64 @@ func (gq *graphqlRoute) classify(p *graphqlParams, d *demand) error {
 			return refuse(errGraphQLRequest, "variables and extensions are JSON objects")
 		}
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, maxGraphQLTokens)
-	if err != nil {
-		return refuse(errGraphQLParse, "%s", describe(err))
+	doc, cached := gq.docs.Get(p.Query)
+	if !cached {
+		var err error
+		if doc, err = parseDocument(p.Query); err != nil {
+			return err
+		}
 	}
-	op, err := operation(doc, p.OperationName)
+	op, err := doc.operation(p.OperationName)
 	if err != nil {
 		return err
 	}
 	if err := gq.measure(doc, op, p.Variables); err != nil {
 		return err
 	}
-	if gq.schema != nil {
-		if errs := validator.ValidateWithRules(gq.schema, doc, nil); len(errs) > 0 {
-			detail := describe(errs[0])
-			if len(errs) > 1 {
-				detail += fmt.Sprintf(" (and %d more)", len(errs)-1)
+	if !cached {
+		if gq.schema != nil {
+			if n := countFields(doc); n > maxValidatedFields {
+				return refuse(errGraphQLComplexity, "the document has more than %d fields (fragments counted where they are spread)", maxValidatedFields)
 			}
-			return refuse(errGraphQLInvalid, "%s", detail)
+			if errs := validator.ValidateWithRules(gq.schema, doc.QueryDocument, nil); len(errs) > 0 {
+				detail := describe(errs[0])
+				if len(errs) > 1 {
+					detail += fmt.Sprintf(" (and %d more)", len(errs)-1)
+				}
+				return refuse(errGraphQLInvalid, "%s", detail)
+			}
+		}
+		if len(p.Query) <= maxCachedDocument {
+			gq.docs.Add(p.Query, doc)
 		}
 	}
 	gq.demand(doc, op, d)
 	return nil
+}
+
+// document is a parsed document and its fragments by name. Once
+// validated (and remembered), it is only read.
+type document struct {
+	*ast.QueryDocument
+	fragments map[string]*ast.FragmentDefinition
+}
+
+// parseDocument parses query. A document with two fragments of one name is
+// refused too: which of them would run is for a validating upstream to
+// refuse, not for the gateway to guess.
+func parseDocument(query string) (*document, error) {
+	parsed, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxGraphQLTokens)
+	if err != nil {
+		return nil, refuse(errGraphQLParse, "%s", describe(err))
+	}
+	doc := &document{QueryDocument: parsed, fragments: make(map[string]*ast.FragmentDefinition, len(parsed.Fragments))}
+	for _, f := range parsed.Fragments {
+		if doc.fragments[f.Name] != nil {
+			return nil, refuse(errGraphQLInvalid, "there are two fragments named %q", f.Name)
+		}
+		doc.fragments[f.Name] = f
+	}
+	return doc, nil
 }
 
 // describe is a parser's or validator's error as a client may read it:
@@ -345,15 +397,8 @@ func describe(err error) string {
 }
 
 // operation is the operation of doc that name picks, as GraphQL's
-// GetOperation does: the only one when name is empty. A document with
-// fragments of one name twice is refused too: which of them would run is
-// for a validating upstream to refuse, not for the gateway to guess.
-func operation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, error) {
-	for i, f := range doc.Fragments {
-		if doc.Fragments[:i].ForName(f.Name) != nil {
-			return nil, refuse(errGraphQLInvalid, "there are two fragments named %q", f.Name)
-		}
-	}
+// GetOperation does: the only one when name is empty.
+func (doc *document) operation(name string) (*ast.OperationDefinition, error) {
 	if name == "" {
 		switch len(doc.Operations) {
 		case 0:
@@ -381,7 +426,7 @@ func operation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, e
 
 // demand adds to d what op needs: for each root field, its own need or its
 // operation type's; each operation type's and field's limit once.
-func (gq *graphqlRoute) demand(doc *ast.QueryDocument, op *ast.OperationDefinition, d *demand) {
+func (gq *graphqlRoute) demand(doc *document, op *ast.OperationDefinition, d *demand) {
 	d.operations++
 	var limits []check // this operation's, each once
 	limit := func(c check) {
@@ -438,21 +483,23 @@ type rootField struct {
 // the same, so that `query { ...on Mutation { createArticle } }` needs what
 // a mutation does. Aliases do not change a field's name; @skip and
 // @include do not count: a field that may run is classified as if it did.
-func (gq *graphqlRoute) rootFields(doc *ast.QueryDocument, op *ast.OperationDefinition) []rootField {
+func (gq *graphqlRoute) rootFields(doc *document, op *ast.OperationDefinition) []rootField {
 	var fields []rootField
+	seen := map[rootField]bool{}     // fields
 	followed := map[rootField]bool{} // fragment spreads, by name and the type they are spread on
 	var walk func(set ast.SelectionSet, typ int)
 	walk = func(set ast.SelectionSet, typ int) {
 		for _, sel := range set {
 			switch sel := sel.(type) {
 			case *ast.Field:
-				if f := (rootField{typ, sel.Name}); !slices.Contains(fields, f) {
+				if f := (rootField{typ, sel.Name}); !seen[f] {
+					seen[f] = true
 					fields = append(fields, f)
 				}
 			case *ast.InlineFragment:
 				walk(sel.SelectionSet, gq.typeOf(sel.TypeCondition, typ))
 			case *ast.FragmentSpread:
-				def := doc.Fragments.ForName(sel.Name)
+				def := doc.fragments[sel.Name]
 				if key := (rootField{typ, sel.Name}); def != nil && !followed[key] {
 					followed[key] = true
 					walk(def.SelectionSet, gq.typeOf(def.TypeCondition, typ))
@@ -479,7 +526,7 @@ const unbounded = 1 << 40
 // measure refuses op when it nests deeper than MaxDepth or costs more than
 // MaxComplexity (see GraphQL). Each fragment is measured once, however
 // often it is spread, so no document makes this work hard.
-func (gq *graphqlRoute) measure(doc *ast.QueryDocument, op *ast.OperationDefinition, variables json.RawMessage) error {
+func (gq *graphqlRoute) measure(doc *document, op *ast.OperationDefinition, variables json.RawMessage) error {
 	if gq.maxDepth <= 0 && gq.maxComplexity <= 0 {
 		return nil
 	}
@@ -504,16 +551,34 @@ func (gq *graphqlRoute) measure(doc *ast.QueryDocument, op *ast.OperationDefinit
 	return nil
 }
 
-// measurer measures one operation's depth and cost, remembering each
-// fragment's.
+// countFields is how many fields doc has, every operation's and every
+// fragment's, a fragment's counted again where it is spread; it stops
+// counting past maxValidatedFields.
+func countFields(doc *document) int {
+	m := measurer{doc: doc, ceiling: maxValidatedFields + 1, costs: map[string]int{}, fieldsOnly: true}
+	total := 0
+	for _, op := range doc.Operations {
+		total = min(total+m.cost(op.SelectionSet), m.ceiling)
+	}
+	for _, f := range doc.Fragments {
+		total = min(total+m.fragment(m.costs, f.Name, m.cost), m.ceiling)
+	}
+	return total
+}
+
+// measurer measures one operation's depth and cost, or a document's
+// fields, remembering each fragment's.
 type measurer struct {
-	doc       *ast.QueryDocument
+	doc       *document
 	op        *ast.OperationDefinition
 	variables json.RawMessage
 	vars      map[string]json.RawMessage // decoded when first needed
 	depths    map[string]int
 	costs     map[string]int
 	ceiling   int // costs stop growing here: over the limit is enough to know
+	// fieldsOnly counts each field once, whatever its list size: the
+	// cost is then the number of fields.
+	fieldsOnly bool
 }
 
 // depth is how deep set's fields nest: a field is 1 deep, its selections
@@ -566,7 +631,7 @@ func (m *measurer) fragment(memo map[string]int, name string, measure func(ast.S
 	if v, ok := memo[name]; ok {
 		return v
 	}
-	def := m.doc.Fragments.ForName(name)
+	def := m.doc.fragments[name]
 	if def == nil {
 		return 0 // for the upstream to refuse
 	}
@@ -580,6 +645,9 @@ func (m *measurer) fragment(memo map[string]int, name string, measure func(ast.S
 // limit, first or last argument, a literal or a variable's value (the
 // request's, else the variable's default); 1 without.
 func (m *measurer) size(args ast.ArgumentList) int {
+	if m.fieldsOnly {
+		return 1
+	}
 	for _, a := range args {
 		if (a.Name != "limit" && a.Name != "first" && a.Name != "last") || a.Value == nil {
 			continue

@@ -425,6 +425,14 @@ func TestGraphQLDepthAndComplexity(t *testing.T) {
 		{"getArticles of 100, against the schema", "/checked/graphql", request(`{ getArticles(limit: 100) { id } }`),
 			"COMPLEXITY_LIMIT_EXCEEDED"},
 		{"getArticles of 10, against the schema", "/checked/graphql", request(`{ getArticles(limit: 10) { id title } }`), ""},
+		// Validation grows with the square of a selection's repeated
+		// fields: over 500, a document is not validated, whichever of its
+		// operations is picked.
+		{"more fields than are validated", "/checked/graphql",
+			request(`query A { __typename } query B { getArticles { `+strings.Repeat("id ", 500)+` } }`, "operationName", "A"),
+			"COMPLEXITY_LIMIT_EXCEEDED"},
+		{"as many as are validated", "/checked/graphql",
+			request(`query A { __typename } query B { getArticles { `+strings.Repeat("id ", 498)+` } }`, "operationName", "A"), ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			upstream := s.fake
