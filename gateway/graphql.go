@@ -138,11 +138,11 @@ func newGraphQLRoute(rt *Route) (*graphqlRoute, error) {
 	gq.docs, _ = lru.New[string, *document](maxCachedDocuments)
 	sdl := g.Schema
 	if g.SchemaFile != "" {
-		data, err := os.ReadFile(g.SchemaFile)
+		data, err := readSchemaFile(g.SchemaFile)
 		if err != nil {
 			return nil, fmt.Errorf("gateway: route %q: graphql schema_file: %w", rt.Name, err)
 		}
-		sdl = string(data)
+		sdl = data
 	}
 	if sdl != "" {
 		schema, err := loadSchema(sdl)
@@ -168,13 +168,30 @@ func newGraphQLRoute(rt *Route) (*graphqlRoute, error) {
 	return gq, nil
 }
 
+// readSchemaFile reads a schema file of at most maxConfigSize bytes.
+func readSchemaFile(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return "", err
+	}
+	if len(data) > maxConfigSize {
+		return "", fmt.Errorf("%s: larger than %d bytes", name, maxConfigSize)
+	}
+	return string(data), nil
+}
+
 // limitCheck is the check of limit l, named kind, keyed by key; with an
 // empty key when l is unlimited.
 func limitCheck(kind, key string, l Limit) check {
 	if l.Unlimited() {
 		return check{}
 	}
-	return check{name: kind, key: "route:" + key, limit: l}
+	return check{name: kind, key: "graphql:" + key, limit: l}
 }
 
 // demand is what one GraphQL request asks of the gateway: the needs its

@@ -339,7 +339,7 @@ func (s *socket) forward(ctx context.Context, msg *socketMessage) bool {
 		err = s.write(ctx, s.upstream, websocket.MessageText, data)
 	}
 	if err != nil {
-		s.client.CloseNow()
+		closeWith(s.client, websocket.StatusInternalError, "the upstream failed")
 		return false
 	}
 	return true

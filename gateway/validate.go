@@ -14,8 +14,8 @@ import (
 
 // Validate reports every mistake in the configuration, one per line: those
 // of its consumers, admins, tiers, upstreams and routes. The TLS files are
-// checked as NewServers loads them, the listen addresses as Start binds
-// them.
+// checked as NewServers loads them, GraphQL schema files as New and Reload
+// read them, the listen addresses as Start binds them.
 func (c Config) Validate() error {
 	errs := slices.Concat(c.consumerMistakes(), c.adminMistakes(), c.tierMistakes(), c.upstreamMistakes(), c.routeMistakes())
 	if len(errs) > 0 {
