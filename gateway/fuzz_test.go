@@ -126,8 +126,10 @@ func FuzzRoute(f *testing.F) {
 // run a mutation without the API key: on the GraphQL API (over SQLite, one
 // article in it) an anonymous request changes nothing, and no document
 // whose operation is a mutation reaches the fake upstream of the batching
-// route anonymously. A request is body as it is when set, else document
-// and operationName as a JSON POST or, with get, a GET.
+// route anonymously, in its body or its query string (which some servers
+// read first). A request is body as it is when set, else document and
+// operationName as a JSON POST or, with get, a GET; a POST's URL has
+// rawQuery.
 func FuzzGraphQLRoute(f *testing.F) {
 	const create = `createArticle(input: {title: "x"}) { id }`
 	for _, seed := range []string{
@@ -137,8 +139,8 @@ func FuzzGraphQLRoute(f *testing.F) {
 		`mutation { deleteArticle(id: "1") }`, `mutation { updateArticle(id: "1", input: {title: "y"}) { id } }`,
 		`{ getArticles(limit: 1000) { id title tags } }`, `{ ...A } fragment A on Query { ...A }`, `{`, `mutation {`, "",
 	} {
-		f.Add(seed, "", "", false, false)
-		f.Add(seed, "M", "", true, false)
+		f.Add(seed, "", "", "", false, false)
+		f.Add(seed, "M", "", "", true, false)
 	}
 	for _, body := range []string{
 		`{"query": "{ getArticles { id } }", "query": "mutation { createArticle(input: {title: \"x\"}) { id } }"}`,
@@ -147,8 +149,10 @@ func FuzzGraphQLRoute(f *testing.F) {
 		`{"query": "mutation M { deleteArticle(id: \"1\") } query Q { a }", "operationName": "M"}`,
 		`{"query": "{ a }"} {"query": "mutation { deleteArticle(id: \"1\") }"}`, `{"query": 1}`, `[]`, `null`, `{`,
 	} {
-		f.Add("", "", body, false, false)
+		f.Add("", "", body, "", false, false)
 	}
+	f.Add("{ a }", "", "", "query=mutation+%7B+deleteArticle%28id%3A+%221%22%29+%7D", false, false)
+	f.Add("query Q { a } mutation M { b }", "Q", "", "operationName=M", false, false)
 	svc := articlestest.NewService(f, "sqlite://:memory:")
 	if _, err := svc.Create(context.Background(), articles.Draft{Title: "seed"}); err != nil {
 		f.Fatal(err)
@@ -194,18 +198,25 @@ func FuzzGraphQLRoute(f *testing.F) {
 		}
 		return fmt.Sprint(page.Articles)
 	}
-	f.Fuzz(func(t *testing.T, document, operationName, body string, get, keyed bool) {
+	f.Fuzz(func(t *testing.T, document, operationName, body, rawQuery string, get, keyed bool) {
+		if strings.ContainsAny(rawQuery, " #\x00\r\n") {
+			return // not a URL's query
+		}
 		for _, path := range []string{"/graphql", "/loose/graphql"} {
 			var req *http.Request
+			target := path
+			if rawQuery != "" {
+				target += "?" + rawQuery
+			}
 			switch {
-			case body != "":
-				req = httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
 			case get:
 				req = httptest.NewRequest(http.MethodGet, path+"?"+url.Values{"query": {document}, "operationName": {operationName}}.Encode(), nil)
+			case body != "":
+				req = httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
 			default:
 				b, _ := json.Marshal(map[string]string{"query": document, "operationName": operationName})
-				req = httptest.NewRequest(http.MethodPost, path, bytes.NewReader(b))
+				req = httptest.NewRequest(http.MethodPost, target, bytes.NewReader(b))
 				req.Header.Set("Content-Type", "application/json")
 			}
 			if keyed {
@@ -229,20 +240,30 @@ func FuzzGraphQLRoute(f *testing.F) {
 }
 
 // mutationIn is the first document of the GraphQL request r carries
-// (POST, one or a batch, or GET) whose operation — the one its
-// operationName picks, as gqlgen picks it — is a mutation, or selects
-// fields on Mutation; "" when there is none.
+// (POST, one or a batch, or GET; in a POST's query string too) whose
+// operation — the one its operationName picks, as gqlgen picks it — is a
+// mutation, or selects fields on Mutation; "" when there is none.
 func mutationIn(r *http.Request) string {
 	var requests []struct{ Query, OperationName string }
-	if r.Method == http.MethodGet {
-		requests = append(requests, struct{ Query, OperationName string }{r.URL.Query().Get("query"), r.URL.Query().Get("operationName")})
-	} else {
+	requests = append(requests, struct{ Query, OperationName string }{r.URL.Query().Get("query"), r.URL.Query().Get("operationName")})
+	if r.Method != http.MethodGet {
 		body, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(body, &requests); err != nil {
-			requests = requests[:0]
+		var batch []struct{ Query, OperationName string }
+		if err := json.Unmarshal(body, &batch); err != nil {
 			one := struct{ Query, OperationName string }{}
 			_ = json.Unmarshal(body, &one)
-			requests = append(requests, one)
+			batch = append(batch[:0], one)
+		}
+		for _, q := range batch {
+			// A server reading the query string first takes its
+			// parameters over the body's.
+			if u := requests[0]; u.Query != "" {
+				q.Query = u.Query
+			}
+			if u := requests[0]; u.OperationName != "" {
+				q.OperationName = u.OperationName
+			}
+			requests = append(requests, q)
 		}
 	}
 	for _, q := range requests {

@@ -280,6 +280,18 @@ func (gq *graphqlRoute) readPOST(r *http.Request) (*demand, error) {
 		return nil, err // valid JSON in, valid JSON out: a bug
 	}
 	r.Body, r.ContentLength, r.TransferEncoding = io.NopCloser(bytes.NewReader(out)), int64(len(out)), nil
+	// Some servers read GraphQL's parameters from a POST's query string
+	// too, before its body: none go on there.
+	if r.URL.RawQuery != "" {
+		values, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return nil, refuse(errGraphQLUnreadable, "the query string does not parse")
+		}
+		for _, name := range graphqlGETParams {
+			values.Del(name)
+		}
+		r.URL.RawQuery = values.Encode()
+	}
 	return d, nil
 }
 

@@ -328,6 +328,13 @@ func TestGraphQLUpstreamGetsWhatWasClassified(t *testing.T) {
 			}
 		})
 	}
+	t.Run("parameters in a POST's query string", func(t *testing.T) {
+		// Some servers read these before the body's.
+		a := s.post("/loose/graphql?operationName=M&query=mutation+%7B+x+%7D&page=2", request(`query Q { a } mutation M { b }`, "operationName", "Q"))
+		if _, rawQuery, _ := s.fake.last(); a.resp.StatusCode != 200 || rawQuery != "page=2" {
+			t.Fatalf("%d; the upstream got the query string %q", a.resp.StatusCode, rawQuery)
+		}
+	})
 }
 
 // GET carries queries in its query string; never a mutation (405, Allow:
