@@ -280,6 +280,7 @@ func (gq *graphqlRoute) readPOST(r *http.Request) (*demand, error) {
 		return nil, err // valid JSON in, valid JSON out: a bug
 	}
 	r.Body, r.ContentLength, r.TransferEncoding = io.NopCloser(bytes.NewReader(out)), int64(len(out)), nil
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(out)), nil }
 	// Some servers read GraphQL's parameters from a POST's query string
 	// too, before its body: none go on there.
 	if r.URL.RawQuery != "" {
@@ -318,7 +319,7 @@ func (gq *graphqlRoute) readGET(r *http.Request) (*demand, error) {
 		}
 	}
 	// A GET's body is no part of its GraphQL request: none goes on.
-	r.Body, r.ContentLength, r.TransferEncoding = http.NoBody, 0, nil
+	r.Body, r.ContentLength, r.TransferEncoding, r.GetBody = http.NoBody, 0, nil, nil
 	if p.Query == "" && p.OperationName == "" && p.Variables == nil && p.Extensions == nil {
 		return &demand{}, nil
 	}
