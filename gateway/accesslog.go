@@ -14,9 +14,10 @@ import (
 // info is what the access log and metrics learn about a request as it
 // goes.
 type info struct {
-	route string
-	id    Identity            // who the request is, once authenticated
-	w     http.ResponseWriter // the client's, for streams' deadlines
+	route   string
+	graphql bool                // the route is a GraphQL route: refusals are GraphQL responses
+	id      Identity            // who the request is, once authenticated
+	w       http.ResponseWriter // the client's, for streams' deadlines
 }
 
 type infoKey struct{}

@@ -45,6 +45,9 @@ type authenticator struct {
 	basicCost int // the costliest consumer hash's, for unknown users
 	// acceptUnknown lets in tokens of subjects no consumer has.
 	acceptUnknown bool
+	// schemes are those the configuration can satisfy: apikey, and jwt
+	// and basic when it has keys and passwords for them.
+	schemes []string
 }
 
 // apiKeyHeaders are where API keys are read from: WSO2's header, then the
@@ -88,8 +91,28 @@ func newAuthenticator(ctx context.Context, cfg Config) (*authenticator, error) {
 		}
 		a.parser = jwt.NewParser(opts...)
 	}
+	a.schemes = []string{AuthAPIKey}
+	if a.parser != nil {
+		a.schemes = append(a.schemes, AuthJWT)
+	}
+	if len(a.basic) > 0 {
+		a.schemes = append(a.schemes, AuthBasic)
+	}
 	return a, nil
 }
+
+// identify identifies the credentials h carries, of whichever scheme the
+// configuration satisfies: anonymous when there are none, a
+// *credentialsError when they are not valid.
+func (a *authenticator) identify(h http.Header) (Identity, error) {
+	if sentScheme(h) == "" {
+		return anonymous, nil
+	}
+	return a.authenticate(h, a.schemes, nil)
+}
+
+// anonymous is the identity of a caller without credentials.
+var anonymous = Identity{Consumer: "anonymous", Tier: TierUnauthenticated, Scheme: AuthAnonymous}
 
 // newKeyfunc finds a token's key in the JWKS URL's set (refreshed by
 // keyfunc on unknown key ids) or among the configured keys, always of the
@@ -160,68 +183,167 @@ func newKeyfunc(ctx context.Context, cfg JWT) (jwt.Keyfunc, error) {
 	}, nil
 }
 
-// authenticate identifies r by the first scheme in schemes its credentials
-// satisfy.
-func (a *authenticator) authenticate(r *http.Request, route *Route) (Identity, error) {
-	for _, scheme := range route.Auth {
+// authenticate identifies the request whose header h is by the first of
+// schemes its credentials satisfy, and checks its identity carries scopes.
+// A *credentialsError says why no scheme was satisfied.
+func (a *authenticator) authenticate(h http.Header, schemes, scopes []string) (Identity, error) {
+	invalid := "" // the first accepted scheme whose credentials were sent and refused
+	for _, scheme := range schemes {
 		var id Identity
-		var ok bool
+		var ok, sent bool
 		var err error
 		switch scheme {
 		case AuthAnonymous:
-			return Identity{Consumer: "anonymous", Tier: TierUnauthenticated, Scheme: scheme}, nil
+			return anonymous, nil
 		case AuthAPIKey:
-			id, ok = a.apiKey(r)
+			id, ok, sent = a.apiKey(h)
 		case AuthBasic:
-			id, ok = a.basicAuth(r)
+			id, ok, sent = a.basicAuth(h)
 		case AuthJWT:
-			id, ok, err = a.bearer(r)
-		}
-		if err != nil {
-			return Identity{}, err
+			id, ok, err = a.bearer(h)
+			if err != nil {
+				return Identity{}, &credentialsError{problem: credentialsInvalid, scheme: AuthJWT, accepted: schemes, cause: err}
+			}
 		}
 		if !ok {
+			if sent && invalid == "" {
+				invalid = scheme
+			}
 			continue
 		}
 		if id.Tier == "" {
 			id.Tier = TierUnauthenticated
 		}
-		for _, s := range route.Scopes {
+		for _, s := range scopes {
 			if !slices.Contains(id.Scopes, s) {
 				return id, fmt.Errorf("%w: %s", ErrForbidden, s)
 			}
 		}
 		return id, nil
 	}
-	return Identity{}, ErrUnauthenticated
+	if invalid != "" {
+		return Identity{}, &credentialsError{problem: credentialsInvalid, scheme: invalid, accepted: schemes}
+	}
+	if sent := sentScheme(h); sent != "" {
+		return Identity{}, &credentialsError{problem: credentialsNotAccepted, scheme: sent, accepted: schemes}
+	}
+	return Identity{}, &credentialsError{problem: credentialsMissing, accepted: schemes}
 }
 
-func (a *authenticator) apiKey(r *http.Request) (Identity, bool) {
-	for _, h := range apiKeyHeaders {
-		if k := r.Header.Get(h); k != "" {
-			if c, ok := a.keys[sha256.Sum256([]byte(k))]; ok {
-				return Identity{Consumer: c.Name, Tier: c.Tier, Scheme: AuthAPIKey}, true
-			}
-			return Identity{}, false
+// What was wrong with a request's credentials.
+const (
+	credentialsMissing     = iota // none were sent
+	credentialsNotAccepted        // of a scheme not accepted here
+	credentialsInvalid            // unknown, revoked or wrong: all alike
+)
+
+// credentialsError refuses a request's credentials in the terms a 401 may
+// show (see detail): none were sent, ones of a scheme the route does not
+// accept, or ones that are not valid — an unknown key, a revoked one and a
+// wrong one alike, so that the answer never tells whether a key exists.
+// Its cause (a token check's, a JWKS fetch's) is not for the client.
+type credentialsError struct {
+	problem  int
+	scheme   string   // of the credentials sent: apikey, jwt, basic, or "other"
+	accepted []string // the schemes that would have done
+	cause    error
+}
+
+func (e *credentialsError) Error() string {
+	if e.cause != nil {
+		return ErrUnauthenticated.Error() + ": " + e.cause.Error()
+	}
+	return ErrUnauthenticated.Error()
+}
+
+func (e *credentialsError) Is(target error) bool { return target == ErrUnauthenticated }
+func (e *credentialsError) Unwrap() error        { return e.cause }
+
+// detail says what is wrong, and what would do.
+func (e *credentialsError) detail() string {
+	switch e.problem {
+	case credentialsInvalid:
+		return invalidNames[e.scheme]
+	case credentialsNotAccepted:
+		return "not accepted here: " + schemeNames[e.scheme] + "; send " + acceptedNames(e.accepted)
+	}
+	return "no credentials: send " + acceptedNames(e.accepted)
+}
+
+// schemeNames name each scheme's credentials, for details.
+var schemeNames = map[string]string{
+	AuthAPIKey: "an API key (apikey or X-API-Key header)",
+	AuthJWT:    "a bearer token (JWT)",
+	AuthBasic:  "HTTP Basic credentials",
+	"other":    "an Authorization header of this scheme",
+}
+
+// invalidNames say a scheme's credentials are not valid, and no more.
+var invalidNames = map[string]string{
+	AuthAPIKey: "the API key is not valid",
+	AuthJWT:    "the bearer token is not valid",
+	AuthBasic:  "the Basic credentials are not valid",
+}
+
+func acceptedNames(schemes []string) string {
+	names := make([]string, 0, len(schemes))
+	for _, s := range schemes {
+		if n, ok := schemeNames[s]; ok {
+			names = append(names, n)
 		}
 	}
-	return Identity{}, false
+	return strings.Join(names, " or ")
 }
 
-func (a *authenticator) basicAuth(r *http.Request) (Identity, bool) {
-	user, pass, ok := r.BasicAuth()
+// sentScheme is the scheme of the credentials h carries, "" when none.
+func sentScheme(h http.Header) string {
+	for _, name := range apiKeyHeaders {
+		if h.Get(name) != "" {
+			return AuthAPIKey
+		}
+	}
+	auth := h.Get("Authorization")
+	switch {
+	case auth == "":
+		return ""
+	case strings.HasPrefix(auth, "Bearer "):
+		return AuthJWT
+	case len(auth) > 6 && strings.EqualFold(auth[:6], "Basic "):
+		return AuthBasic
+	}
+	return "other"
+}
+
+// apiKey identifies the consumer of the key h carries; sent tells a key
+// was there, known or not.
+func (a *authenticator) apiKey(h http.Header) (id Identity, ok, sent bool) {
+	for _, name := range apiKeyHeaders {
+		if k := h.Get(name); k != "" {
+			if c, ok := a.keys[sha256.Sum256([]byte(k))]; ok {
+				return Identity{Consumer: c.Name, Tier: c.Tier, Scheme: AuthAPIKey}, true, true
+			}
+			return Identity{}, false, true
+		}
+	}
+	return Identity{}, false, false
+}
+
+// basicAuth identifies the consumer of h's Basic credentials; sent tells
+// there were some, right or not.
+func (a *authenticator) basicAuth(h http.Header) (id Identity, ok, sent bool) {
+	user, pass, ok := (&http.Request{Header: h}).BasicAuth()
 	if !ok {
-		return Identity{}, false
+		return Identity{}, false, false
 	}
 	c, known := a.basic[user]
 	if !known {
 		a.passwords.spend(a.basicCost, pass)
-		return Identity{}, false
+		return Identity{}, false, true
 	}
 	if !a.passwords.check(c.BasicPasswordHash, pass) {
-		return Identity{}, false
+		return Identity{}, false, true
 	}
-	return Identity{Consumer: c.Name, Tier: c.Tier, Scheme: AuthBasic}, true
+	return Identity{Consumer: c.Name, Tier: c.Tier, Scheme: AuthBasic}, true, true
 }
 
 // maxPassword is as much of a password as bcrypt reads.
@@ -282,15 +404,14 @@ func dummyHash(cost int) []byte {
 // bearer validates a JWT bearer token. A request without one is not an
 // error (another scheme may match); a bad one is, and so is a valid one
 // whose subject no consumer has, unless such tokens are accepted.
-func (a *authenticator) bearer(r *http.Request) (Identity, bool, error) {
-	h := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
+func (a *authenticator) bearer(h http.Header) (Identity, bool, error) {
+	token, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer ")
 	if !ok || a.parser == nil {
 		return Identity{}, false, nil
 	}
 	claims := jwt.MapClaims{}
 	if _, err := a.parser.ParseWithClaims(strings.TrimSpace(token), claims, a.jwt); err != nil {
-		return Identity{}, false, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
+		return Identity{}, false, err
 	}
 	id := Identity{Scheme: AuthJWT, Scopes: scopes(claims)}
 	var unknown string // the first subject named, when no consumer has any
@@ -307,11 +428,11 @@ func (a *authenticator) bearer(r *http.Request) (Identity, bool, error) {
 	}
 	switch {
 	case unknown == "":
-		return Identity{}, false, fmt.Errorf("%w: the token names no subject", ErrUnauthenticated)
+		return Identity{}, false, errors.New("the token names no subject")
 	case !a.acceptUnknown:
 		// Answered as any bad credentials are: whether a subject is a
 		// consumer is not the client's to learn.
-		return Identity{}, false, fmt.Errorf("%w: no consumer has the token's subject", ErrUnauthenticated)
+		return Identity{}, false, errors.New("no consumer has the token's subject")
 	}
 	id.Consumer = "jwt:" + unknown
 	return id, true, nil

@@ -192,6 +192,9 @@ type Route struct {
 	// with 502/503/504.
 	Retries int `yaml:"retries"`
 	// Auth lists the schemes accepted: apikey, jwt, basic; or anonymous.
+	// On a GraphQL route it is the default of the operation types
+	// GraphQL.Operations does not set, and what requests carrying no
+	// operation (GraphiQL's page) need.
 	Auth []string `yaml:"auth"`
 	// Scopes a JWT must all carry (scope or scp claim).
 	Scopes []string `yaml:"scopes"`
@@ -209,6 +212,83 @@ type Route struct {
 	// forwards another protocol upgrade: an Upgrade to h2c or anything
 	// else is ignored, the request served as HTTP/1.1. Default: false.
 	WebSocket bool `yaml:"websocket"`
+	// GraphQL, when set, makes the route a GraphQL endpoint the gateway
+	// reads: see GraphQL.
+	GraphQL *GraphQL `yaml:"graphql"`
+}
+
+// GraphQL makes a route a GraphQL endpoint (GraphQL over HTTP; with
+// Route.WebSocket, graphql-transport-ws) whose operations the gateway
+// reads: each is parsed (validated too, when there is a schema), and its
+// operation type and root fields — through aliases, fragments, the
+// operation operationName picks, every request of a batch, every subscribe
+// message of a WebSocket — decide the authentication, scopes and limits
+// it needs. A GET never runs a mutation (405). What does not parse, or is
+// over MaxDepth or MaxComplexity, never reaches the upstream, and the
+// gateway's refusals on the route are GraphQL responses.
+type GraphQL struct {
+	// Schema is the schema's SDL; SchemaFile names a file holding it,
+	// read when the configuration is put in force. With one (not both),
+	// documents are validated against it at the edge; without, they are
+	// classified as they parse and the upstream validates them.
+	Schema     string `yaml:"schema"`
+	SchemaFile string `yaml:"schema_file"`
+	// Operations says who may run each operation type, and how often.
+	Operations Operations `yaml:"operations"`
+	// MaxDepth refuses operations whose fields nest deeper (a root field
+	// is 1 deep). Default: 0, no limit.
+	MaxDepth int `yaml:"max_depth"`
+	// MaxComplexity refuses operations costing more: each field costs 1,
+	// and what a field with an integer limit, first or last argument (a
+	// literal, or a variable's value) selects costs that many times over,
+	// as a list of that many would. Default: 0, no limit.
+	MaxComplexity int `yaml:"max_complexity"`
+	// Batching accepts a POST of a JSON array of requests, every one
+	// classified and counted. Default: false — such a POST is refused
+	// (422), as gqlgen does not take batches.
+	Batching bool `yaml:"batching"`
+}
+
+// Operations holds the access of each operation type. One whose Auth is
+// empty takes the route's Auth and Scopes.
+type Operations struct {
+	Query        Operation `yaml:"query"`
+	Mutation     Operation `yaml:"mutation"`
+	Subscription Operation `yaml:"subscription"`
+}
+
+// Operation is the access of one operation type, and of its root fields
+// that need another.
+type Operation struct {
+	Access `yaml:",inline"`
+	// Fields override Access for root fields, by name (an alias does not
+	// change what a field is). Their Auth, when empty, and Scopes, when
+	// Auth and Scopes are, come from the operation type; a field's Limit
+	// applies besides the type's.
+	Fields map[string]Access `yaml:"fields"`
+}
+
+// Access is what a GraphQL operation type or root field needs: the
+// schemes accepted (as Route.Auth), the scopes a JWT must carry (as
+// Route.Scopes), and a Limit on the requests carrying it, from all
+// consumers together (as Route.Limit, which applies as well).
+type Access struct {
+	Auth   []string `yaml:"auth"`
+	Scopes []string `yaml:"scopes"`
+	Limit  Limit    `yaml:"limit"`
+}
+
+// over is a's auth and scopes where its parent has auth and scopes: its
+// own auth and scopes when it lists schemes, its own scopes with the
+// parent's schemes when it lists only scopes, else the parent's.
+func (a Access) over(auth, scopes []string) ([]string, []string) {
+	switch {
+	case len(a.Auth) > 0:
+		return a.Auth, a.Scopes
+	case len(a.Scopes) > 0:
+		return auth, a.Scopes
+	}
+	return auth, scopes
 }
 
 // Transform changes a request or response on its way: headers set,
@@ -353,6 +433,9 @@ func (c Config) clone() Config {
 		c.Routes[i].Scopes = slices.Clone(r.Scopes)
 		c.Routes[i].Request = r.Request.clone()
 		c.Routes[i].Response = r.Response.clone()
+		if r.GraphQL != nil {
+			c.Routes[i].GraphQL = r.GraphQL.clone()
+		}
 		if r.CORS != nil {
 			cors := *r.CORS
 			cors.AllowedOrigins = slices.Clone(cors.AllowedOrigins)
@@ -363,6 +446,27 @@ func (c Config) clone() Config {
 		}
 	}
 	return c
+}
+
+func (g *GraphQL) clone() *GraphQL {
+	c := *g
+	for _, op := range []*Operation{&c.Operations.Query, &c.Operations.Mutation, &c.Operations.Subscription} {
+		op.Access = op.Access.clone()
+		if op.Fields != nil {
+			fields := make(map[string]Access, len(op.Fields))
+			for name, a := range op.Fields {
+				fields[name] = a.clone()
+			}
+			op.Fields = fields
+		}
+	}
+	return &c
+}
+
+func (a Access) clone() Access {
+	a.Auth = slices.Clone(a.Auth)
+	a.Scopes = slices.Clone(a.Scopes)
+	return a
 }
 
 func (t Transform) clone() Transform {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/articlekit/articlekit/gateway"
 )
@@ -57,4 +58,51 @@ func ExampleNew() {
 	// 401 urn:articlekit:problem:unauthenticated Unauthenticated
 	// ApiKey realm="articlekit", header="apikey"
 	// 200 5000 /articles/7 for frontend
+}
+
+// A GraphQL route whose queries are open and whose mutations need an API
+// key: a mutation behind an alias is still one, refused as GraphQL
+// refuses, before it reaches the upstream; a query passes.
+func ExampleGraphQL() {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		fmt.Printf("the upstream got %s for %s\n", body, r.Header.Get("X-Consumer"))
+		_, _ = io.WriteString(w, `{"data":{}}`)
+	}))
+	defer upstream.Close()
+	anyone := []string{gateway.AuthAnonymous}
+	g, err := gateway.New(gateway.Config{
+		Consumers: []gateway.Consumer{{Name: "editor", APIKeys: []string{"editor-key-0123456789"}}},
+		Upstreams: map[string]gateway.Upstream{"graphql": {Targets: []gateway.Target{{URL: upstream.URL}}}},
+		Routes: []gateway.Route{{Name: "graphql", Path: "/graphql", Upstream: "graphql", Auth: anyone,
+			GraphQL: &gateway.GraphQL{MaxDepth: 5, Operations: gateway.Operations{
+				Query:    gateway.Operation{Access: gateway.Access{Auth: anyone}},
+				Mutation: gateway.Operation{Access: gateway.Access{Auth: []string{gateway.AuthAPIKey}}},
+			}}}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer g.Close()
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+
+	for _, query := range []string{
+		`{"query": "mutation { harmless: deleteArticle(id: \"1\") }"}`,
+		`{"query": "{ getArticle(id: \"1\") { title } }"}`,
+	} {
+		resp, err := http.Post(srv.URL+"/graphql", "application/json", strings.NewReader(query))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Printf("%d %s", resp.StatusCode, body)
+	}
+	// Output:
+	// 401 {"errors":[{"extensions":{"code":"UNAUTHENTICATED","status":401,"type":"urn:articlekit:problem:unauthenticated"},"message":"no credentials: send an API key (apikey or X-API-Key header)"}]}
+	// the upstream got {"query":"{ getArticle(id: \"1\") { title } }"} for anonymous
+	// 200 {"data":{}}
 }

@@ -1,14 +1,25 @@
 package gateway_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/articlekit/articlekit/articles"
+	"github.com/articlekit/articlekit/articles/articlestest"
 	"github.com/articlekit/articlekit/gateway"
+	"github.com/articlekit/articlekit/graphqlapi"
 )
 
 // No configuration text may crash the loader; what it accepts, New
@@ -109,4 +120,184 @@ func FuzzRoute(f *testing.F) {
 			t.Fatalf("%s %q with Upgrade %q: the upstream saw %s", method, target, upgrade, s)
 		}
 	})
+}
+
+// No request may crash a GraphQL route, get a 5xx from the gateway, or
+// run a mutation without the API key: on the GraphQL API (over SQLite, one
+// article in it) an anonymous request changes nothing, and no document
+// whose operation is a mutation reaches the fake upstream of the batching
+// route anonymously, in its body or its query string (which some servers
+// read first). A request is body as it is when set, else document and
+// operationName as a JSON POST or, with get, a GET; a POST's URL has
+// rawQuery.
+func FuzzGraphQLRoute(f *testing.F) {
+	const create = `createArticle(input: {title: "x"}) { id }`
+	for _, seed := range []string{
+		`{ getArticles { id } }`, `mutation { ` + create + ` }`, `mutation { a: ` + create + ` }`,
+		`mutation { ...F } fragment F on Mutation { ` + create + ` }`, `query { ...F } fragment F on Mutation { ` + create + ` }`,
+		`{ ... on Mutation { ` + create + ` } }`, `query Q { getArticles { id } } mutation M { ` + create + ` }`,
+		`mutation { deleteArticle(id: "1") }`, `mutation { updateArticle(id: "1", input: {title: "y"}) { id } }`,
+		`{ getArticles(limit: 1000) { id title tags } }`, `{ ...A } fragment A on Query { ...A }`, `{`, `mutation {`, "",
+	} {
+		f.Add(seed, "", "", "", false, false)
+		f.Add(seed, "M", "", "", true, false)
+	}
+	for _, body := range []string{
+		`{"query": "{ getArticles { id } }", "query": "mutation { createArticle(input: {title: \"x\"}) { id } }"}`,
+		`{"QUERY": "mutation { deleteArticle(id: \"1\") }"}`,
+		`[{"query": "{ a }"}, {"query": "mutation { createArticle(input: {title: \"x\"}) { id } }"}]`,
+		`{"query": "mutation M { deleteArticle(id: \"1\") } query Q { a }", "operationName": "M"}`,
+		`{"query": "{ a }"} {"query": "mutation { deleteArticle(id: \"1\") }"}`, `{"query": 1}`, `[]`, `null`, `{`,
+	} {
+		f.Add("", "", body, "", false, false)
+	}
+	f.Add("{ a }", "", "", "query=mutation+%7B+deleteArticle%28id%3A+%221%22%29+%7D", false, false)
+	f.Add("query Q { a } mutation M { b }", "Q", "", "operationName=M", false, false)
+	svc := articlestest.NewService(f, "sqlite://:memory:")
+	if _, err := svc.Create(context.Background(), articles.Draft{Title: "seed"}); err != nil {
+		f.Fatal(err)
+	}
+	api, err := graphqlapi.New(graphqlapi.InProcess(svc), graphqlapi.Config{DisablePlayground: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+	var smuggled atomic.Value // a mutation the fake upstream got anonymously
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Consumer") == "anonymous" {
+			if m := mutationIn(r); m != "" {
+				smuggled.Store(m)
+			}
+		}
+		_, _ = io.WriteString(w, `{"data":{}}`)
+	}))
+	defer fake.Close()
+	g, err := gateway.New(gateway.Config{
+		Consumers: []gateway.Consumer{{Name: "app", APIKeys: []string{goldKey}}},
+		Tiers:     map[string]gateway.Limit{gateway.TierUnauthenticated: {}},
+		JWT:       gateway.JWT{Keys: []gateway.JWTKey{{Secret: "a shared secret of enough length!"}}},
+		Upstreams: map[string]gateway.Upstream{
+			"api": {Targets: []gateway.Target{{URL: apiSrv.URL}}}, "fake": {Targets: []gateway.Target{{URL: fake.URL}}},
+		},
+		Routes: []gateway.Route{
+			{Name: "graphql", Path: "/graphql", Upstream: "api", Auth: []string{"anonymous"}, GraphQL: &gateway.GraphQL{
+				MaxDepth: 5, MaxComplexity: 500, Operations: graphqlOperations()}},
+			{Name: "loose", Path: "/loose/graphql", Upstream: "fake", Auth: []string{"anonymous"}, GraphQL: &gateway.GraphQL{
+				Batching: true, Operations: graphqlOperations()}},
+		},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer g.Close()
+	state := func(t *testing.T) string {
+		page, err := svc.List(context.Background(), articles.ListQuery{Limit: articles.MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(page.Articles)
+	}
+	f.Fuzz(func(t *testing.T, document, operationName, body, rawQuery string, get, keyed bool) {
+		for _, path := range []string{"/graphql", "/loose/graphql"} {
+			target := "http://gw" + path
+			if rawQuery != "" {
+				target += "?" + rawQuery
+			}
+			var req *http.Request
+			var err error
+			switch {
+			case get:
+				req, err = http.NewRequest(http.MethodGet, "http://gw"+path+"?"+url.Values{"query": {document}, "operationName": {operationName}}.Encode(), nil)
+			case body != "":
+				req, err = http.NewRequest(http.MethodPost, target, strings.NewReader(body))
+			default:
+				b, _ := json.Marshal(map[string]string{"query": document, "operationName": operationName})
+				req, err = http.NewRequest(http.MethodPost, target, bytes.NewReader(b))
+			}
+			if err != nil {
+				return // not a URL
+			}
+			if !get {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			if keyed {
+				req.Header.Set("apikey", goldKey)
+			}
+			before := state(t)
+			smuggled.Store("")
+			rec := httptest.NewRecorder()
+			g.ServeHTTP(rec, req)
+			if rec.Code >= 500 {
+				t.Fatalf("%s %s: %d %s", req.Method, path, rec.Code, rec.Body)
+			}
+			if !keyed && state(t) != before {
+				t.Fatalf("an anonymous %s changed the articles: %q %q %q", req.Method, document, operationName, body)
+			}
+			if m := smuggled.Load().(string); m != "" {
+				t.Fatalf("the upstream got a mutation anonymously: %s", m)
+			}
+		}
+	})
+}
+
+// mutationIn is the first document of the GraphQL request r carries
+// (POST, one or a batch, or GET; in a POST's query string too) whose
+// operation — the one its operationName picks, as gqlgen picks it — is a
+// mutation, or selects fields on Mutation; "" when there is none.
+func mutationIn(r *http.Request) string {
+	var requests []struct{ Query, OperationName string }
+	requests = append(requests, struct{ Query, OperationName string }{r.URL.Query().Get("query"), r.URL.Query().Get("operationName")})
+	if r.Method != http.MethodGet {
+		body, _ := io.ReadAll(r.Body)
+		var batch []struct{ Query, OperationName string }
+		if err := json.Unmarshal(body, &batch); err != nil {
+			one := struct{ Query, OperationName string }{}
+			_ = json.Unmarshal(body, &one)
+			batch = append(batch[:0], one)
+		}
+		for _, q := range batch {
+			// A server reading the query string first takes its
+			// parameters over the body's.
+			if u := requests[0]; u.Query != "" {
+				q.Query = u.Query
+			}
+			if u := requests[0]; u.OperationName != "" {
+				q.OperationName = u.OperationName
+			}
+			requests = append(requests, q)
+		}
+	}
+	for _, q := range requests {
+		doc, err := parser.ParseQuery(&ast.Source{Input: q.Query})
+		if err != nil {
+			continue
+		}
+		op := doc.Operations.ForName(q.OperationName)
+		if op != nil && (op.Operation == ast.Mutation || onMutation(doc, op.SelectionSet, 0)) {
+			return q.Query
+		}
+	}
+	return ""
+}
+
+// onMutation reports whether set spreads a fragment, or has an inline
+// fragment, on Mutation.
+func onMutation(doc *ast.QueryDocument, set ast.SelectionSet, depth int) bool {
+	if depth > 50 {
+		return false
+	}
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.InlineFragment:
+			if sel.TypeCondition == "Mutation" || onMutation(doc, sel.SelectionSet, depth+1) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if def := doc.Fragments.ForName(sel.Name); def != nil && (def.TypeCondition == "Mutation" || onMutation(doc, def.SelectionSet, depth+1)) {
+				return true
+			}
+		}
+	}
+	return false
 }

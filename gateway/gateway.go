@@ -178,7 +178,11 @@ func (g *Gateway) build(cfg Config) (t *table, err error) {
 	registered := map[string]bool{}
 	for i := range cfg.Routes {
 		rt := &cfg.Routes[i]
-		h := g.routeHandler(t, rt)
+		gq, err := newGraphQLRoute(rt)
+		if err != nil {
+			return nil, err
+		}
+		h := g.routeHandler(t, rt, gq)
 		methods := rt.Methods
 		if len(methods) == 0 {
 			methods = []string{""}

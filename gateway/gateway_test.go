@@ -122,6 +122,14 @@ func newHarness(t *testing.T, edit ...func(*gateway.Config)) *harness {
 			{Name: "api", Path: "/api/v1/", Upstream: "pair", StripPrefix: "/api/v1", AddPrefix: "/v2", Auth: []string{"anonymous"}},
 		},
 	}
+	h.gw, h.srv = serveGateway(t, cfg, edit...)
+	return h
+}
+
+// serveGateway serves a gateway of cfg, as edit changes it, until the test
+// ends.
+func serveGateway(t testing.TB, cfg gateway.Config, edit ...func(*gateway.Config)) (*gateway.Gateway, *httptest.Server) {
+	t.Helper()
 	for _, e := range edit {
 		e(&cfg)
 	}
@@ -130,10 +138,9 @@ func newHarness(t *testing.T, edit ...func(*gateway.Config)) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { gw.Close() })
-	h.gw = gw
-	h.srv = httptest.NewServer(gw)
-	t.Cleanup(h.srv.Close)
-	return h
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return gw, srv
 }
 
 // do sends a request; headers come in name, value pairs.
@@ -143,21 +150,29 @@ func (h *harness) do(method, path string, headers ...string) (*http.Response, ma
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := roundTrip(h.t, req, headers...)
 	var echo map[string]string
 	_ = json.Unmarshal(body, &echo)
 	if echo == nil {
 		echo = map[string]string{"body": string(body)}
 	}
 	return resp, echo
+}
+
+// roundTrip sends req with headers (name, value pairs) and reads the
+// answer.
+func roundTrip(t testing.TB, req *http.Request, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
 }
 
 func (h *harness) token(method jwt.SigningMethod, kid string, claims jwt.MapClaims) string {
@@ -271,6 +286,72 @@ func TestAuthentication(t *testing.T) {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	})
+}
+
+// A 401 says what is wrong — no credentials, credentials of a scheme the
+// route does not accept, or invalid ones — and never whether a key
+// exists: an unknown key and a revoked one get the same answer.
+func TestUnauthenticatedDetails(t *testing.T) {
+	h := newHarness(t)
+	revoked := "revoked-key-0123456789abc"
+	cfg := h.gw.Config()
+	cfg.Consumers = append(cfg.Consumers, gateway.Consumer{Name: "gone", APIKeys: []string{revoked}})
+	if err := h.gw.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := h.do("GET", "/articles/1", "apikey", revoked); resp.StatusCode != 200 {
+		t.Fatalf("the key before it was revoked: %d", resp.StatusCode)
+	}
+	cfg.Consumers = cfg.Consumers[:len(cfg.Consumers)-1]
+	if err := h.gw.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	basic := func(user, pass string) string {
+		req, _ := http.NewRequest("GET", "/", nil)
+		req.SetBasicAuth(user, pass)
+		return req.Header.Get("Authorization")
+	}
+	const anyOf = "send an API key (apikey or X-API-Key header) or a bearer token (JWT) or HTTP Basic credentials"
+	for _, tt := range []struct {
+		name, method string
+		headers      []string
+		detail       string
+	}{
+		{"no credentials", "GET", nil, "no credentials: " + anyOf},
+		{"an unknown key", "GET", []string{"apikey", "unknown-key-0123456789ab"}, "the API key is not valid"},
+		{"a revoked key", "GET", []string{"X-API-Key", revoked}, "the API key is not valid"},
+		{"a key where only tokens do", "POST", []string{"apikey", goldKey},
+			"not accepted here: an API key (apikey or X-API-Key header); send a bearer token (JWT)"},
+		{"Basic where only tokens do", "POST", []string{"Authorization", basic("ops", "s3cret-pass")},
+			"not accepted here: HTTP Basic credentials; send a bearer token (JWT)"},
+		{"a forged token", "GET", []string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", nil) + "x"},
+			"the bearer token is not valid"},
+		{"a token of an unknown subject", "GET",
+			[]string{"Authorization", "Bearer " + h.token(jwt.SigningMethodRS256, "rsa", jwt.MapClaims{"sub": "someone"})},
+			"the bearer token is not valid"},
+		{"a wrong password", "GET", []string{"Authorization", basic("ops", "nope")}, "the Basic credentials are not valid"},
+		{"an unknown user", "GET", []string{"Authorization", basic("who", "s3cret-pass")}, "the Basic credentials are not valid"},
+		{"another scheme", "GET", []string{"Authorization", "Digest username=ops"},
+			"not accepted here: an Authorization header of this scheme; " + anyOf},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := h.a.hits.Load()
+			req, _ := http.NewRequest(tt.method, h.srv.URL+"/articles/1", nil)
+			for i := 0; i+1 < len(tt.headers); i += 2 {
+				req.Header.Set(tt.headers[i], tt.headers[i+1])
+			}
+			resp, p := send(t, req)
+			if resp.StatusCode != 401 || p.Type != gateway.TypeUnauthenticated || p.Detail != tt.detail {
+				t.Errorf("%d %+v, want 401 %q", resp.StatusCode, p, tt.detail)
+			}
+			if resp.Header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+			if h.a.hits.Load() != before {
+				t.Error("a refused request reached the upstream")
+			}
+		})
+	}
 }
 
 // problemDoc is what a client reads of a problem.

@@ -21,9 +21,9 @@ type decision struct {
 	retryAfter time.Duration // when refused: until one request is allowed
 }
 
-// limiter decides whether a request under key may pass limit l.
+// limiter decides whether n requests under key may pass limit l.
 type limiter interface {
-	allow(ctx context.Context, key string, l Limit) (decision, error)
+	allow(ctx context.Context, key string, l Limit, n int) (decision, error)
 }
 
 // maxLimiters bounds the keys a local limiter remembers: anonymous callers
@@ -48,7 +48,7 @@ func burst(l Limit) int {
 	return l.Requests
 }
 
-func (ll *localLimiter) allow(_ context.Context, key string, l Limit) (decision, error) {
+func (ll *localLimiter) allow(_ context.Context, key string, l Limit, n int) (decision, error) {
 	every := rate.Limit(float64(l.Requests) / l.Per.Seconds())
 	b, ok := ll.buckets.Get(key)
 	if !ok || b.Limit() != every || b.Burst() != burst(l) {
@@ -59,10 +59,10 @@ func (ll *localLimiter) allow(_ context.Context, key string, l Limit) (decision,
 	// refusal would not do: CancelAt restores less than it took once other
 	// requests have reserved since, and under load the bucket loses tokens.)
 	now := time.Now()
-	d := decision{limit: l.Requests, allowed: b.AllowN(now, 1)}
+	d := decision{limit: l.Requests, allowed: b.AllowN(now, n)}
 	tokens := b.TokensAt(now)
 	if !d.allowed {
-		d.retryAfter = time.Duration((1 - tokens) / float64(every) * float64(time.Second))
+		d.retryAfter = time.Duration((float64(min(n, burst(l))) - tokens) / float64(every) * float64(time.Second))
 	}
 	d.remaining = max(0, int(tokens))
 	d.reset = time.Duration((float64(burst(l)) - tokens) / float64(every) * float64(time.Second))
@@ -90,8 +90,8 @@ func newRedisLimiter(url string) (*redisLimiter, *redis.Client, error) {
 	return &redisLimiter{limiter: redis_rate.NewLimiter(client)}, client, nil
 }
 
-func (rl *redisLimiter) allow(ctx context.Context, key string, l Limit) (decision, error) {
-	res, err := rl.limiter.Allow(ctx, "articlekit-gateway:"+key, redis_rate.Limit{Rate: l.Requests, Burst: burst(l), Period: l.Per})
+func (rl *redisLimiter) allow(ctx context.Context, key string, l Limit, n int) (decision, error) {
+	res, err := rl.limiter.AllowN(ctx, "articlekit-gateway:"+key, redis_rate.Limit{Rate: l.Requests, Burst: burst(l), Period: l.Per}, n)
 	if err != nil {
 		return decision{}, err
 	}

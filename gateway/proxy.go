@@ -16,8 +16,9 @@ import (
 var requestIDKey = http.CanonicalHeaderKey(httpserver.RequestIDHeader)
 
 // routeHandler serves one route of t: it authenticates and throttles the
-// caller, transforms the request and proxies it to the route's upstream.
-func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
+// caller (by the operations it carries on a GraphQL route, gq), transforms
+// the request and proxies it to the route's upstream.
+func (g *Gateway) routeHandler(t *table, rt *Route, gq *graphqlRoute) http.Handler {
 	proxy := &httputil.ReverseProxy{
 		Rewrite:        func(pr *httputil.ProxyRequest) { rewrite(pr, rt) },
 		Transport:      &retrier{g: g, pool: t.pools[rt.Upstream], route: rt},
@@ -26,8 +27,12 @@ func (g *Gateway) routeHandler(t *table, rt *Route) http.Handler {
 		ErrorHandler:   g.proxyError,
 	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := g.admit(w.Header(), r, t, rt); err != nil {
+		if err := g.admit(w.Header(), r, t, rt, gq); err != nil {
 			writeError(w, r, g.log, err)
+			return
+		}
+		if gq != nil && len(r.Header["Upgrade"]) > 0 {
+			g.serveSocket(w, r, t, rt, gq) // its messages are operations
 			return
 		}
 		proxy.ServeHTTP(w, r)
@@ -111,38 +116,97 @@ func modifyResponse(resp *http.Response, rt *Route) error {
 
 // admit readies r for the route's upstream: an upgrade only to a protocol
 // the route allows, the caller authenticated and within its limits (the
-// RateLimit headers set on h), the body transformed. An error refuses the
-// request.
-func (g *Gateway) admit(h http.Header, r *http.Request, t *table, rt *Route) error {
+// RateLimit headers set on h) — on a GraphQL route, those of the
+// operations r carries (see admitGraphQL) — the body transformed. An error
+// refuses the request.
+func (g *Gateway) admit(h http.Header, r *http.Request, t *table, rt *Route, gq *graphqlRoute) error {
 	in := infoOf(r.Context())
 	if in == nil {
 		in = &info{}
 	}
-	in.route = rt.Name
+	in.route, in.graphql = rt.Name, gq != nil
 	if err := upgrade(r.Header, rt); err != nil {
 		return err
 	}
-	id, err := t.auth.authenticate(r, rt)
-	if err != nil {
-		reason := "unauthenticated"
-		if errors.Is(err, ErrForbidden) {
-			reason = "forbidden"
+	var (
+		id     Identity
+		err    error
+		n      = 1
+		limits []check
+	)
+	if gq == nil {
+		if id, err = t.auth.authenticate(r.Header, rt.Auth, rt.Scopes); err != nil {
+			return g.refuseCredentials(rt, rt.Auth, err)
 		}
-		g.metrics.authFailure(rt.Name, reason)
-		return &authError{err: err, challenge: challenge(rt.Auth)}
-	}
-	in.id = id
-	if err := g.throttle(h, r, rt, t, id); err != nil {
+	} else if id, n, limits, err = g.admitGraphQL(r, t, rt, gq); err != nil {
 		return err
 	}
-	body, n, err := rt.Request.rewriteBody(r.Header, r.Body, true)
+	in.id = id
+	if err := g.throttle(h, r, rt, t, id, n, limits); err != nil {
+		return err
+	}
+	body, size, err := rt.Request.rewriteBody(r.Header, r.Body, true)
 	if err != nil {
 		return &bodyError{err}
 	}
-	if n >= 0 {
-		r.Body, r.ContentLength = body, n
+	if size >= 0 {
+		r.Body, r.ContentLength = body, size
 	}
 	return nil
+}
+
+// refuseCredentials counts and answers credentials that did not satisfy
+// schemes, as err says.
+func (g *Gateway) refuseCredentials(rt *Route, schemes []string, err error) error {
+	reason := "unauthenticated"
+	if errors.Is(err, ErrForbidden) {
+		reason = "forbidden"
+	}
+	g.metrics.authFailure(rt.Name, reason)
+	return &authError{err: err, challenge: challenge(schemes)}
+}
+
+// admitGraphQL reads and classifies the GraphQL request r carries and
+// authenticates it: its credentials must meet the need of every root field
+// of every operation it carries; the identity is the first they prove
+// other than anonymous. It returns the operations the tier and the
+// route's limit count, and the limits of their types and fields. A request
+// without an operation needs the route's own auth — but a WebSocket
+// handshake none: its operations come in messages, each authenticated
+// (credentials in its headers count, if valid, for its throttling).
+func (g *Gateway) admitGraphQL(r *http.Request, t *table, rt *Route, gq *graphqlRoute) (Identity, int, []check, error) {
+	d, err := gq.read(r)
+	if err != nil {
+		return Identity{}, 0, nil, err
+	}
+	if d.operations == 0 {
+		if len(r.Header["Upgrade"]) > 0 {
+			id, err := t.auth.identify(r.Header)
+			if err != nil {
+				id = anonymous // the connection_init refuses them
+			}
+			return id, 1, nil, nil
+		}
+		d.operations, d.needs = 1, []*need{&gq.page}
+	}
+	id, err := g.authorize(r.Header, t, rt, d.needs)
+	return id, d.operations, d.limits, err
+}
+
+// authorize authenticates the request of header h against every one of
+// needs: the identity is the first that is not anonymous.
+func (g *Gateway) authorize(h http.Header, t *table, rt *Route, needs []*need) (Identity, error) {
+	id := anonymous
+	for _, n := range needs {
+		got, err := t.auth.authenticate(h, n.auth, n.scopes)
+		if err != nil {
+			return Identity{}, g.refuseCredentials(rt, n.auth, err)
+		}
+		if id.Scheme == AuthAnonymous {
+			id = got
+		}
+	}
+	return id, nil
 }
 
 // errWebSocketRefused is a WebSocket handshake to a route that does not

@@ -6,13 +6,16 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // Validate reports every mistake in the configuration, one per line: those
 // of its consumers, admins, tiers, upstreams and routes. The TLS files are
-// checked as NewServers loads them, the listen addresses as Start binds
-// them.
+// checked as NewServers loads them, GraphQL schema files as New and Reload
+// read them, the listen addresses as Start binds them.
 func (c Config) Validate() error {
 	errs := slices.Concat(c.consumerMistakes(), c.adminMistakes(), c.tierMistakes(), c.upstreamMistakes(), c.routeMistakes())
 	if len(errs) > 0 {
@@ -126,10 +129,9 @@ func (c Config) oneRouteMistakes(label string, r Route) (m mistakes) {
 			m.add("route %q: bad method %q", label, meth)
 		}
 	}
-	m = append(m, c.authMistakes(label, r)...)
-	if r.Limit.Requests > 0 && r.Limit.Per <= 0 {
-		m.add("route %q: a limit without a period (per)", label)
-	}
+	where := fmt.Sprintf("route %q", label)
+	m = append(m, c.authMistakes(where, r.Auth, r.Scopes)...)
+	m = append(m, limitMistakes(where, r.Limit)...)
 	if r.Retries < 0 || r.Retries > 10 {
 		m.add("route %q: retries %d (0 to 10)", label, r.Retries)
 	}
@@ -142,33 +144,109 @@ func (c Config) oneRouteMistakes(label string, r Route) (m mistakes) {
 	if r.CORS != nil && slices.Contains(r.CORS.AllowedOrigins, "*") && r.CORS.AllowCredentials {
 		m.add("route %q: cors: credentials cannot go to any origin (*)", label)
 	}
+	if r.GraphQL != nil {
+		m = append(m, c.graphqlMistakes(label, r)...)
+	}
 	return m
 }
 
-// authMistakes are those of r's authentication: its schemes and scopes.
-func (c Config) authMistakes(label string, r Route) (m mistakes) {
-	if len(r.Auth) == 0 {
-		m.add("route %q: no auth (list apikey, jwt, basic, or anonymous)", label)
+// limitMistakes are those of the limit of what where names.
+func limitMistakes(where string, l Limit) (m mistakes) {
+	if l.Requests > 0 && l.Per <= 0 {
+		m.add("%s: a limit without a period (per)", where)
 	}
-	for _, a := range r.Auth {
+	return m
+}
+
+// authMistakes are those of the authentication of what where names (a
+// route, or one of its GraphQL operation types or fields): its schemes and
+// scopes.
+func (c Config) authMistakes(where string, auth, scopes []string) (m mistakes) {
+	if len(auth) == 0 {
+		m.add("%s: no auth (list apikey, jwt, basic, or anonymous)", where)
+	}
+	for _, a := range auth {
 		switch a {
 		case AuthAPIKey, AuthBasic:
 		case AuthJWT:
 			if c.JWT.JWKSURL == "" && len(c.JWT.Keys) == 0 {
-				m.add("route %q: jwt auth without jwt keys or a jwks_url", label)
+				m.add("%s: jwt auth without jwt keys or a jwks_url", where)
 			}
 		case AuthAnonymous:
-			if len(r.Auth) > 1 {
-				m.add("route %q: anonymous excludes other schemes", label)
+			if len(auth) > 1 {
+				m.add("%s: anonymous excludes other schemes", where)
 			}
 		default:
-			m.add("route %q: unknown auth %q", label, a)
+			m.add("%s: unknown auth %q", where, a)
 		}
 	}
-	if len(r.Scopes) > 0 && !slices.Contains(r.Auth, AuthJWT) {
-		m.add("route %q: scopes need jwt auth", label)
+	if len(scopes) > 0 && !slices.Contains(auth, AuthJWT) {
+		m.add("%s: scopes need jwt auth", where)
 	}
 	return m
+}
+
+// graphqlMistakes are those of r's GraphQL settings, label naming r: its
+// schema, limits and methods, and the access of each operation type and
+// root field as it resolves (see Access.over).
+func (c Config) graphqlMistakes(label string, r Route) (m mistakes) {
+	g := r.GraphQL
+	var schema *ast.Schema
+	switch {
+	case g.Schema != "" && g.SchemaFile != "":
+		m.add("route %q: graphql: schema and schema_file are both set", label)
+	case g.Schema != "":
+		var err error
+		if schema, err = loadSchema(g.Schema); err != nil {
+			m.add("route %q: graphql: schema: %v", label, err)
+		}
+	}
+	if g.MaxDepth < 0 || g.MaxComplexity < 0 {
+		m.add("route %q: graphql: max_depth and max_complexity cannot be negative", label)
+	}
+	if r.Request.body() {
+		m.add("route %q: graphql: request field changes would change the operations the gateway classified", label)
+	}
+	for _, meth := range r.Methods {
+		if meth != http.MethodGet && meth != http.MethodPost && meth != http.MethodOptions {
+			m.add("route %q: graphql: method %s (GraphQL takes GET and POST)", label, meth)
+		}
+	}
+	for i, op := range g.Operations.all() {
+		where := fmt.Sprintf("route %q: graphql %s", label, opTypes[i])
+		auth, scopes := op.over(r.Auth, r.Scopes)
+		m = append(m, c.authMistakes(where, auth, scopes)...)
+		m = append(m, limitMistakes(where, op.Limit)...)
+		var root *ast.Definition
+		if schema != nil {
+			root = rootType(schema, i)
+			if root == nil && len(op.Fields) > 0 {
+				m.add("%s: the schema has no %s type", where, opTypes[i])
+			}
+		}
+		for name, f := range op.Fields {
+			where := where + " field " + strconv.Quote(name)
+			if !validName(name) {
+				m.add("%s: not a GraphQL name", where)
+			} else if root != nil && root.Fields.ForName(name) == nil && !strings.HasPrefix(name, "__") {
+				m.add("%s: the schema's %s type has no such field", where, root.Name)
+			}
+			fAuth, fScopes := f.over(auth, scopes)
+			m = append(m, c.authMistakes(where, fAuth, fScopes)...)
+			m = append(m, limitMistakes(where, f.Limit)...)
+		}
+	}
+	return m
+}
+
+// validName reports whether s is a GraphQL name.
+func validName(s string) bool {
+	for i, c := range s {
+		if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // headerMistakes are the transform's header changes' mistakes, on the

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/articlekit/articlekit/gateway"
+	"github.com/articlekit/articlekit/graphqlapi"
 )
 
 // Gateway is the example programs' gateway settings.
@@ -24,8 +25,9 @@ type Gateway struct {
 
 // Config reads the gateway's file, or without one builds the development
 // configuration in front of the REST API at restAddr and the GraphQL API
-// at graphqlAddr: reads open to anyone, writes with the API key DevAPIKey,
-// the admin user "admin" with the password DevAdminPass. The listen
+// at graphqlAddr: reads (GraphQL queries and subscriptions too) open to
+// anyone, writes (GraphQL mutations too) with the API key DevAPIKey, the
+// admin user "admin" with the password DevAdminPass. The listen
 // addresses set override the file's.
 func (g Gateway) Config(restAddr, graphqlAddr string) (gateway.Config, error) {
 	var cfg gateway.Config
@@ -43,6 +45,7 @@ func (g Gateway) Config(restAddr, graphqlAddr string) (gateway.Config, error) {
 		if err != nil {
 			return cfg, err
 		}
+		anonymous := []string{gateway.AuthAnonymous}
 		cfg = gateway.Config{
 			// A development configuration serves this machine only.
 			Listen:    gateway.Listen{HTTP: "127.0.0.1:8280", HTTPS: "127.0.0.1:8243", Admin: "127.0.0.1:9443"},
@@ -57,8 +60,20 @@ func (g Gateway) Config(restAddr, graphqlAddr string) (gateway.Config, error) {
 				{Name: "articles-read-one", Methods: []string{"GET", "HEAD"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAnonymous}, Retries: 1},
 				{Name: "articles-write", Methods: []string{"POST", "PUT", "DELETE"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
 				{Name: "articles-create", Methods: []string{"POST"}, Path: "/articles", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
-				// WebSocket: GraphQL subscriptions (graphql-transport-ws).
-				{Name: "graphql", Path: "/graphql", Upstream: "graphql", Auth: []string{gateway.AuthAnonymous}, WebSocket: true},
+				// Reads open — queries, and subscriptions over WebSocket
+				// (graphql-transport-ws), each message classified — and
+				// mutations with the API key, as the REST API's writes;
+				// the GraphQL API's own depth and complexity limits
+				// enforced at the edge too.
+				{Name: "graphql", Path: "/graphql", Upstream: "graphql", Auth: anonymous, WebSocket: true,
+					GraphQL: &gateway.GraphQL{
+						MaxDepth: graphqlapi.DefaultMaxDepth, MaxComplexity: graphqlapi.DefaultMaxComplexity,
+						Operations: gateway.Operations{
+							Query:        gateway.Operation{Access: gateway.Access{Auth: anonymous}},
+							Subscription: gateway.Operation{Access: gateway.Access{Auth: anonymous}},
+							Mutation:     gateway.Operation{Access: gateway.Access{Auth: []string{gateway.AuthAPIKey}}},
+						},
+					}},
 			},
 		}
 	}
