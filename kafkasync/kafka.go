@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -82,7 +83,22 @@ func errorLogger(o options, name string) kafka.Logger {
 	if o.log == nil {
 		return nil
 	}
-	return kafka.LoggerFunc(o.logger(name).Sugar().Warnf)
+	log := o.logger(name).Sugar()
+	return kafka.LoggerFunc(func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		if routine(msg) {
+			log.Debug(msg)
+			return
+		}
+		log.Warn(msg)
+	})
+}
+
+// routine reports whether kafka-go's message is about a read that timed
+// out — what an idle long poll does, and what kafka-go retries at once —
+// rather than about something an operator should look at.
+func routine(msg string) bool {
+	return strings.Contains(msg, "i/o timeout") || strings.Contains(msg, "context deadline exceeded")
 }
 
 // EnsureTopics creates cfg.Topic and cfg.DLQTopic with cfg.Partitions

@@ -42,11 +42,20 @@ type options struct {
 	log       *zap.Logger
 	retention time.Duration
 	bytes     int
+	port      int
 }
 
 // WithLogger logs what the broker does beyond kfake: the group members it
 // removes (see Start). Default: no logging.
 func WithLogger(log *zap.Logger) Option { return func(o *options) { o.log = log } }
+
+// WithPort listens on port of 127.0.0.1 instead of a free one. Default: a
+// free port.
+func WithPort(port int) Option { return func(o *options) { o.port = port } }
+
+// DefaultPort is Apache Kafka's, which Module's broker takes when it is
+// free, so that tools (kcat -b 127.0.0.1:9092) find it where they look.
+const DefaultPort = 9092
 
 // WithRetention sets how long the broker keeps messages and how many bytes
 // of them per partition at most. Default: Retention and RetentionBytes.
@@ -66,10 +75,14 @@ func Start(opts ...Option) (*Broker, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.BrokerConfigs(map[string]string{
+	cluster := []kfake.Opt{kfake.NumBrokers(1)}
+	if o.port != 0 {
+		cluster = append(cluster, kfake.Ports(o.port))
+	}
+	c, err := kfake.NewCluster(append(cluster, kfake.BrokerConfigs(map[string]string{
 		"log.retention.ms":    strconv.FormatInt(o.retention.Milliseconds(), 10),
 		"log.retention.bytes": strconv.Itoa(o.bytes),
-	}))
+	}))...)
 	if err != nil {
 		return nil, fmt.Errorf("devbroker: %w", err)
 	}
@@ -108,7 +121,8 @@ func (b *Broker) Close() {
 
 // Module provides kafkasync.Brokers for kafkasync's modules: when
 // kafkasync.Config names no brokers, those of a development broker started
-// for the app's lifetime (with a warning in the log); otherwise the
+// for the app's lifetime on 127.0.0.1:9092 (DefaultPort), or another port
+// when that one is taken, with a warning in the log; otherwise the
 // configured ones, so a program can include Module and still be pointed at
 // real brokers.
 //
@@ -131,7 +145,11 @@ func provide(lc fx.Lifecycle, cfg kafkasync.Config, log *zap.Logger) (kafkasync.
 	}
 	// Started now rather than on start: the writer and reader need its
 	// address when they are made. It is in memory and starts at once.
-	b, err := Start(WithLogger(log))
+	b, err := Start(WithLogger(log), WithPort(DefaultPort))
+	if err != nil {
+		// Taken, by a real broker perhaps: any free port does.
+		b, err = Start(WithLogger(log))
+	}
 	if err != nil {
 		return nil, false, err
 	}
