@@ -11,7 +11,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/articlekit/articlekit/metrics"
 )
 
 // Admin is the admin API, served on its own listener: it lists and changes
@@ -30,6 +33,17 @@ type Admin struct {
 	mux       *http.ServeMux
 	mu        sync.Mutex // one change at a time
 	passwords passwords
+	metrics   http.Handler // GET /metrics, without credentials; nil: none
+}
+
+// AdminOption configures NewAdmin.
+type AdminOption func(*Admin)
+
+// ServingMetrics serves what gatherer gathers at GET /metrics of the admin
+// listener, the one path there that needs no credentials, so that
+// Prometheus scrapes the gateway where operators reach it.
+func ServingMetrics(gatherer prometheus.Gatherer) AdminOption {
+	return func(a *Admin) { a.metrics = metrics.Handler(gatherer) }
 }
 
 // What the admin API has not.
@@ -39,8 +53,11 @@ var (
 )
 
 // NewAdmin returns the admin API of g.
-func NewAdmin(g *Gateway) *Admin {
+func NewAdmin(g *Gateway, opts ...AdminOption) *Admin {
 	a := &Admin{g: g, mux: http.NewServeMux()}
+	for _, opt := range opts {
+		opt(a)
+	}
 	a.handle("GET /config", func(w http.ResponseWriter, _ *http.Request) error { return writeYAML(w, redacted(g.Config())) })
 	a.handle("PUT /config", a.putConfig)
 	a.handle("GET /routes", func(w http.ResponseWriter, _ *http.Request) error { return writeYAML(w, g.Config().Routes) })
@@ -89,6 +106,10 @@ func (a *Admin) handle(pattern string, h func(w http.ResponseWriter, r *http.Req
 
 // ServeHTTP checks the caller is an admin, then serves the request.
 func (a *Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a.metrics != nil && r.Method == http.MethodGet && r.URL.Path == "/metrics" {
+		a.metrics.ServeHTTP(w, r)
+		return
+	}
 	if !a.admin(r) {
 		writeError(w, r, a.g.log, &authError{err: ErrUnauthenticated, challenge: `Basic realm="articlekit-admin"`})
 		return

@@ -39,8 +39,22 @@ func newModuleGateway(lc fx.Lifecycle, p Params) (*Gateway, error) {
 	return g, nil
 }
 
-func newModuleServers(lc fx.Lifecycle, g *Gateway) (*Servers, error) {
-	s, err := NewServers(g, NewAdmin(g))
+// serversParams are the dependencies of the module's listeners.
+type serversParams struct {
+	fx.In
+
+	Lifecycle fx.Lifecycle
+	Gateway   *Gateway
+	Gatherer  prometheus.Gatherer `optional:"true"`
+}
+
+func newModuleServers(p serversParams) (*Servers, error) {
+	var opts []AdminOption
+	if p.Gatherer != nil {
+		opts = append(opts, ServingMetrics(p.Gatherer))
+	}
+	lc, g := p.Lifecycle, p.Gateway
+	s, err := NewServers(g, NewAdmin(g, opts...))
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,10 @@ func WithMetrics(m *metrics.HTTP, reg prometheus.Registerer) Option {
 	return func(a *API) { a.httpMetrics, a.registerer = m, reg }
 }
 
+// WithMetricsEndpoint serves what g gathers at GET /metrics, so that the
+// API's own listener can be scraped.
+func WithMetricsEndpoint(g prometheus.Gatherer) Option { return func(a *API) { a.gatherer = g } }
+
 // API serves GraphQL at /graphql: POST executes queries and mutations, GET
 // executes queries (GraphQL over HTTP), a WebSocket upgrade
 // (graphql-transport-ws) runs subscriptions, and a browser's GET gets
@@ -52,6 +56,7 @@ type API struct {
 	log         *zap.Logger
 	httpMetrics *metrics.HTTP
 	registerer  prometheus.Registerer
+	gatherer    prometheus.Gatherer
 	handler     http.Handler
 }
 
@@ -85,6 +90,9 @@ func New(backend Backend, cfg Config, opts ...Option) (*API, error) {
 		}
 	}
 	mux.Handle("GET "+Endpoint, labelled(Endpoint, a.get(gql, page)))
+	if a.gatherer != nil {
+		mux.Handle("GET /metrics", labelled("/metrics", metrics.Handler(a.gatherer)))
+	}
 
 	var h http.Handler = mux
 	h = httpserver.Chain(h,

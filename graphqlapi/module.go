@@ -18,7 +18,7 @@ import (
 // supplies. Config.Backend chooses the backend: "rest" calls the REST API
 // at Config.RESTAPIURL; "inprocess" calls the *articles.Service in the
 // graph (include articles.Module). With metrics.Module present it records
-// HTTP and operation metrics.
+// HTTP and operation metrics and serves /metrics on its own listener.
 var Module = fx.Module("graphqlapi",
 	fx.Provide(newModuleBackend, newModuleAPI),
 	fx.Invoke(serve),
@@ -33,6 +33,7 @@ type Params struct {
 	Articles   *articles.Service     `optional:"true"`
 	Metrics    *metrics.HTTP         `optional:"true"`
 	Registerer prometheus.Registerer `optional:"true"`
+	Gatherer   prometheus.Gatherer   `optional:"true"`
 }
 
 func newModuleBackend(p Params) (Backend, error) {
@@ -52,6 +53,9 @@ func newModuleAPI(p Params, backend Backend) (*API, error) {
 	opts := []Option{WithLogger(p.Logger)}
 	if p.Metrics != nil && p.Registerer != nil {
 		opts = append(opts, WithMetrics(p.Metrics, p.Registerer))
+	}
+	if p.Gatherer != nil {
+		opts = append(opts, WithMetricsEndpoint(p.Gatherer))
 	}
 	return New(backend, p.Config, opts...)
 }

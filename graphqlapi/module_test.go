@@ -46,14 +46,22 @@ func TestModule(t *testing.T) {
 			if !strings.Contains(string(out), `"createArticle":{"id":"1","version":1}`) {
 				t.Fatalf("createArticle through the module = %s", out)
 			}
-			metricsResp, err := http.Get("http://" + restAddr + "/metrics")
-			if err != nil {
-				t.Fatal(err)
-			}
-			scrape, _ := io.ReadAll(metricsResp.Body)
-			metricsResp.Body.Close()
-			if !strings.Contains(string(scrape), `graphql_operations_total{operation="createArticle",outcome="ok",type="mutation"} 1`) {
-				t.Fatalf("the shared registry lacks the GraphQL operation metrics")
+			// The registry is shared; each API's listener serves it.
+			for _, addr := range []string{restAddr, gqlAddr} {
+				metricsResp, err := http.Get("http://" + addr + "/metrics")
+				if err != nil {
+					t.Fatal(err)
+				}
+				scrape, _ := io.ReadAll(metricsResp.Body)
+				metricsResp.Body.Close()
+				for _, want := range []string{
+					`graphql_operations_total{operation="createArticle",outcome="ok",type="mutation"} 1`,
+					`http_requests_total{method="POST",route="/graphql",server="graphql",status="200"} 1`,
+				} {
+					if !strings.Contains(string(scrape), want) {
+						t.Fatalf("%s/metrics lacks %s", addr, want)
+					}
+				}
 			}
 		})
 	}
