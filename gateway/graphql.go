@@ -612,12 +612,19 @@ type measurer struct {
 }
 
 // depth is how deep set's fields nest: a field is 1 deep, its selections
-// one more.
+// one more. A schema query (__schema, __type) is 1 deep whatever it
+// selects, as the GraphQL API counts it: below it is the schema's own
+// shape, finite and bounded by the complexity limit, which GraphiQL's
+// schema query walks fifteen fields deep.
 func (m *measurer) depth(set ast.SelectionSet) int {
 	deepest := 0
 	for _, sel := range set {
 		switch sel := sel.(type) {
 		case *ast.Field:
+			if sel.Name == "__schema" || sel.Name == "__type" {
+				deepest = max(deepest, 1)
+				continue
+			}
 			deepest = max(deepest, 1+m.depth(sel.SelectionSet))
 		case *ast.InlineFragment:
 			deepest = max(deepest, m.depth(sel.SelectionSet))

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -117,6 +119,9 @@ func newGQLStack(t testing.TB, edit ...func(*gateway.Config)) *gqlStack {
 				GraphQL: &gateway.GraphQL{Batching: true, MaxDepth: 3, MaxComplexity: 50, Operations: ops}},
 			{Name: "limited", Path: "/limited/graphql", Upstream: "fake", Auth: anonymous,
 				GraphQL: &gateway.GraphQL{Operations: limited}},
+			{Name: "defaults", Path: "/defaults/graphql", Upstream: "fake", Auth: anonymous,
+				GraphQL: &gateway.GraphQL{SchemaFile: "../graphqlapi/schema.graphqls", Operations: ops,
+					MaxDepth: graphqlapi.DefaultMaxDepth, MaxComplexity: graphqlapi.DefaultMaxComplexity}},
 		},
 	}
 	s.gw, s.srv = serveGateway(t, cfg, edit...)
@@ -418,6 +423,9 @@ func TestGraphQLDepthAndComplexity(t *testing.T) {
 			request(`query Shallow { a } query Deep { a { b { c { d } } } }`, "operationName", "Deep"), "DEPTH_LIMIT_EXCEEDED"},
 		{"the shallow operation of a deep document", "/loose/graphql",
 			request(`query Shallow { a } query Deep { a { b { c { d } } } }`, "operationName", "Shallow"), ""},
+		{"a schema query is one field deep", "/loose/graphql", request(`{ __schema { types { fields { type { name } } } } }`), ""},
+		{"a schema query as the third field", "/loose/graphql", request(`{ a { b { __type(name: "A") { name } } } }`), ""},
+		{"a schema query below 3 fields", "/loose/graphql", request(`{ a { b { c { __schema { types { name } } } } } }`), "DEPTH_LIMIT_EXCEEDED"},
 		{"a fragment cycle", "/loose/graphql", request(`{ ...A } fragment A on Query { a { ...A } }`), "GRAPHQL_VALIDATION_FAILED"},
 		{"50 fields", "/loose/graphql", request(`{ a(limit: 7) { b c d e f g h } }`), ""},
 		{"a list of 10 of 5 fields", "/loose/graphql", request(`{ a(first: 10) { b c d e f } }`), "COMPLEXITY_LIMIT_EXCEEDED"},
@@ -463,6 +471,29 @@ func TestGraphQLDepthAndComplexity(t *testing.T) {
 			}
 			if d := time.Since(start); d > 5*time.Second {
 				t.Logf("took %s", d) // no assertion on time: a benchmark's matter
+			}
+		})
+	}
+}
+
+// GraphiQL's schema query, and graphql-js's, pass the GraphQL API's
+// default limits at the edge too: a schema query (__schema, __type) is one
+// field deep, as the API counts it, so the docs explorer works through the
+// gateway.
+func TestGraphQLIntrospectionWithinDefaultLimits(t *testing.T) {
+	s := newGQLStack(t)
+	for _, file := range []string{"graphiql-introspection.graphql", "introspection.graphql"} {
+		t.Run(file, func(t *testing.T) {
+			query, err := os.ReadFile(filepath.Join("../graphqlapi/testdata", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := s.fake.hits.Load()
+			if a := s.post("/defaults/graphql", request(string(query))); a.resp.StatusCode != 200 || len(a.Errors) > 0 {
+				t.Fatalf("%d %+v", a.resp.StatusCode, a.Errors)
+			}
+			if s.fake.hits.Load() != before+1 {
+				t.Fatal("the upstream did not get the schema query")
 			}
 		})
 	}

@@ -3,7 +3,9 @@ package kafkasync_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/internal/nettest"
 	"github.com/articlekit/articlekit/kafkasync"
+	"github.com/articlekit/articlekit/kafkasync/devbroker"
 	"github.com/articlekit/articlekit/kafkasync/kafkatest"
 	"github.com/articlekit/articlekit/restapi"
 )
@@ -167,4 +170,25 @@ func (f *fixture) waitAll(within time.Duration) {
 	}
 	f.t.Logf("%d changes applied once each; %d redeliveries skipped as stale", events,
 		f.counter("kafkasync_applied_events_total", "stale"))
+}
+
+// A broker restarted on the same address: creating the topics again meets
+// the new broker, not a connection kept to the old one.
+func TestEnsureTopicsAfterBrokerRestart(t *testing.T) {
+	_, port, err := net.SplitHostPort(nettest.FreeAddr(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := strconv.Atoi(port)
+	for round := range 2 {
+		b, err := devbroker.Start(devbroker.WithPort(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = kafkasync.EnsureTopics(t.Context(), kafkasync.Config{Brokers: b.Addrs()})
+		b.Close()
+		if err != nil {
+			t.Fatalf("round %d: %v", round+1, err)
+		}
+	}
 }

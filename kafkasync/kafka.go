@@ -108,7 +108,12 @@ func EnsureTopics(ctx context.Context, cfg Config) error {
 	if len(cfg.Brokers) == 0 {
 		return errors.New("kafkasync: no brokers")
 	}
-	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 10 * time.Second}
+	// A transport of its own: kafka-go's default one keeps connections
+	// for the process's lifetime, and one to a broker since restarted on
+	// the same address fails the first request (unexpected EOF).
+	transport := &kafka.Transport{}
+	defer transport.CloseIdleConnections()
+	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 10 * time.Second, Transport: transport}
 	var topics []kafka.TopicConfig
 	for _, t := range []string{cfg.Topic, cfg.DLQTopic} {
 		topics = append(topics, kafka.TopicConfig{Topic: t, NumPartitions: cfg.Partitions, ReplicationFactor: cfg.ReplicationFactor})

@@ -60,6 +60,10 @@ func (g Gateway) Config(restAddr, graphqlAddr string) (gateway.Config, error) {
 				{Name: "articles-read-one", Methods: []string{"GET", "HEAD"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAnonymous}, Retries: 1},
 				{Name: "articles-write", Methods: []string{"POST", "PUT", "DELETE"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
 				{Name: "articles-create", Methods: []string{"POST"}, Path: "/articles", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
+				{Name: "openapi", Methods: []string{"GET", "HEAD"}, Path: "/openapi.json", Upstream: "rest", Auth: anonymous},
+				// GraphiQL's page is GET /graphql, below; its scripts and
+				// styles are plain files.
+				{Name: "graphiql-assets", Methods: []string{"GET", "HEAD"}, Path: "/graphql/assets/", Upstream: "graphql", Auth: anonymous},
 				// Reads open — queries, and subscriptions over WebSocket
 				// (graphql-transport-ws), each message classified — and
 				// mutations with the API key, as the REST API's writes;
