@@ -26,6 +26,7 @@ import (
 // is not served.
 type Servers struct {
 	servers []*httpserver.Server
+	names   []string // listen.http, … of each server
 }
 
 // NewServers prepares the listeners of g's configuration; admin serves the
@@ -56,6 +57,7 @@ func NewServers(g *Gateway, admin http.Handler) (*Servers, error) {
 		s.servers = append(s.servers, httpserver.New(httpserver.Config{Addr: l.addr, TLS: l.tls,
 			// A proxied response may take long; the route's timeout bounds it.
 			WriteTimeout: 10 * time.Minute}, l.handler, httpserver.WithLogger(log.Named(l.name))))
+		s.names = append(s.names, "listen."+l.name)
 	}
 	return s, nil
 }
@@ -67,7 +69,7 @@ func (s *Servers) Start() error {
 			for _, started := range s.servers[:i] {
 				_ = started.Stop(context.Background())
 			}
-			return err
+			return fmt.Errorf("gateway: %s: %w", s.names[i], err)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package graphqlapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -69,6 +70,11 @@ func serve(lc fx.Lifecycle, cfg Config, api *API, log *zap.Logger) error {
 	// Writing a response may take as long as the operation it answers.
 	srv := httpserver.New(httpserver.Config{Addr: cfg.Addr, WriteTimeout: cfg.Timeout + 5*time.Second, DrainPeriod: cfg.DrainPeriod},
 		api, httpserver.WithLogger(log.Named("graphqlapi")))
-	lc.Append(fx.Hook{OnStart: func(context.Context) error { return srv.Start() }, OnStop: srv.Stop})
+	lc.Append(fx.Hook{OnStart: func(context.Context) error {
+		if err := srv.Start(); err != nil {
+			return fmt.Errorf("graphqlapi: %w", err)
+		}
+		return nil
+	}, OnStop: srv.Stop})
 	return nil
 }

@@ -2,6 +2,7 @@ package restapi
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
@@ -70,6 +71,11 @@ func serve(lc fx.Lifecycle, cfg Config, api *API, log *zap.Logger) error {
 		return err
 	}
 	srv := httpserver.New(cfg.WithDefaults().server(), api, httpserver.WithLogger(log.Named("restapi")))
-	lc.Append(fx.Hook{OnStart: func(context.Context) error { return srv.Start() }, OnStop: srv.Stop})
+	lc.Append(fx.Hook{OnStart: func(context.Context) error {
+		if err := srv.Start(); err != nil {
+			return fmt.Errorf("restapi: %w", err)
+		}
+		return nil
+	}, OnStop: srv.Stop})
 	return nil
 }

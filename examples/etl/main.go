@@ -172,7 +172,7 @@ func serveMetrics(addr string, log *zap.Logger) (m *etl.Metrics, stop func(), er
 	mux.Handle("GET /metrics", metrics.Handler(reg))
 	srv := httpserver.New(httpserver.Config{Addr: addr, DrainPeriod: -1}, mux, httpserver.WithLogger(log.Named("metrics")))
 	if err := srv.Start(); err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("metrics: %w", err)
 	}
 	return m, func() { _ = srv.Stop(context.Background()) }, nil
 }

@@ -86,7 +86,7 @@ the gateway in front, and a scheduled ETL export. Each default gives way to real
 	if err != nil {
 		app.Fatal(err)
 	}
-	application.Run()
+	app.Serve(application, log)
 }
 
 // newApp composes every module.

@@ -48,7 +48,7 @@ func main() {
 	if cfg.Gateway.File == "" {
 		log.Warn("GATEWAY_CONFIG is not set: a development configuration with a development API key and admin password")
 	}
-	fx.New(modules(cfg, gw, log), app.WithLogger()).Run()
+	app.Serve(fx.New(modules(cfg, gw, log), app.WithLogger()), log)
 }
 
 // modules composes the program from its configuration.

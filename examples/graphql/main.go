@@ -36,7 +36,7 @@ func main() {
 	if err != nil {
 		app.Fatal(err)
 	}
-	fx.New(modules(cfg, log), app.WithLogger()).Run()
+	app.Serve(fx.New(modules(cfg, log), app.WithLogger()), log)
 }
 
 // modules composes the program from its configuration.

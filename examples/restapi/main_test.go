@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -35,5 +36,31 @@ func TestHelp(t *testing.T) {
 		if ran := app.Run(t, args); ran.Exit != 2 {
 			t.Fatalf("%v: exit %d, want 2 (stderr %q)", args, ran.Exit, ran.Stderr)
 		}
+	}
+}
+
+// An address in use stops the program at start with exit 1 and one line
+// of log that names the address once, without a stack trace.
+func TestStartFailure(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	ran := app.Run(t, nil, "REST_ADDR="+taken.Addr().String(), "LOG_FORMAT=json")
+	lines := strings.Split(strings.TrimSpace(ran.Stderr), "\n")
+	var errs []string
+	for _, line := range lines {
+		if strings.Contains(line, `"level":"error"`) {
+			errs = append(errs, line)
+		}
+	}
+	if ran.Exit != 1 || len(errs) != 1 {
+		t.Fatalf("exit %d, %d error lines, want 1 and 1:\n%s", ran.Exit, len(errs), ran.Stderr)
+	}
+	want := "restapi: listen tcp " + taken.Addr().String() + ": bind: address already in use"
+	if !strings.Contains(errs[0], want) || strings.Count(errs[0], taken.Addr().String()) != 1 ||
+		strings.Contains(ran.Stderr, "stacktrace") {
+		t.Fatalf("stderr = %s\nwant one error line with %q, no stack trace", ran.Stderr, want)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -219,12 +218,13 @@ func Stopping(ctx context.Context) <-chan struct{} {
 	return ch
 }
 
-// Start binds the listen address and serves in the background. It returns
-// an error, and serves nothing, if the address cannot be bound.
+// Start binds the listen address and serves in the background. If the
+// address cannot be bound it serves nothing and returns listen's
+// *net.OpError, which names the address; the caller says whose it is.
 func (s *Server) Start() error {
 	ln, err := net.Listen("tcp", s.srv.Addr)
 	if err != nil {
-		return fmt.Errorf("httpserver: listen on %s: %w", s.srv.Addr, err)
+		return err
 	}
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -55,14 +56,42 @@ func NewLogger(cfg Logging) (*zap.Logger, error) {
 	return zc.Build(zap.AddStacktrace(zapcore.ErrorLevel))
 }
 
-// WithLogger makes fx log its own events through log: its wiring (what it
-// provided, invoked, started) at debug level, its errors as errors.
+// WithLogger makes fx log its own events through log, at debug level: its
+// wiring (what it provided, invoked, started), and its errors too, which
+// it logs several times each and with its own stack; Serve reports them,
+// once.
 func WithLogger() fx.Option {
 	return fx.WithLogger(func(log *zap.Logger) fxevent.Logger {
 		l := &fxevent.ZapLogger{Logger: log.Named("fx")}
 		l.UseLogLevel(zapcore.DebugLevel)
+		l.UseErrorLevel(zapcore.DebugLevel)
 		return l
 	})
+}
+
+// Serve runs application as fx.App.Run does — start, run until SIGINT or
+// SIGTERM (or a shutdown), stop — and exits: 1 when it could not start or
+// stop, reporting why in one line of log without a stack trace, else the
+// shutdown's exit code (0 after a signal).
+func Serve(application *fx.App, log *zap.Logger) {
+	os.Exit(serve(application, log.WithOptions(zap.AddStacktrace(zapcore.FatalLevel))))
+}
+
+func serve(application *fx.App, log *zap.Logger) int {
+	start, cancel := context.WithTimeout(context.Background(), application.StartTimeout())
+	defer cancel()
+	if err := application.Start(start); err != nil {
+		log.Error("start failed", zap.Error(err))
+		return 1
+	}
+	done := <-application.Wait()
+	stop, cancel := context.WithTimeout(context.Background(), application.StopTimeout())
+	defer cancel()
+	if err := application.Stop(stop); err != nil {
+		log.Error("stop failed", zap.Error(err))
+		return 1
+	}
+	return done.ExitCode
 }
 
 // Fatal reports a start-up error and exits.
