@@ -65,6 +65,23 @@ func TestFilterPortsAndMerge(t *testing.T) {
 	}
 }
 
+// A filter's rows that no hop takes are dropped, not counted as written;
+// those it keeps are.
+func TestFilterWithoutUnmatchedHop(t *testing.T) {
+	kept := &step.Collector{}
+	res, err := etl.New("keep").
+		Then("source", etltest.PeopleRows()).
+		Then("filter", step.Filter{Where: step.Expr(`name == "bob"`)}).
+		Then("kept", kept).
+		Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := res.Step("filter"); s.Read != 4 || s.Written != 2 || len(kept.Rows()) != 2 {
+		t.Fatalf("filter stats %+v, %d kept; want 4 read, 2 written and kept", s, len(kept.Rows()))
+	}
+}
+
 // A failing step stops the run, whatever the others are doing, and its
 // error names it; a panicking one too, without taking the process down.
 func TestFailures(t *testing.T) {

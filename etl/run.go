@@ -79,10 +79,10 @@ type Progress struct {
 
 // StepStats counts the rows of one step.
 type StepStats struct {
-	Name     string
-	Read     int64 // rows taken from its inputs
-	Written  int64 // rows emitted, except rejected ones
-	Rejected int64 // rows emitted to its Reject port
+	Name     string `json:"name"`
+	Read     int64  `json:"read"`     // rows taken from its inputs
+	Written  int64  `json:"written"`  // rows emitted, except rejected ones
+	Rejected int64  `json:"rejected"` // rows emitted to its Reject port
 }
 
 // Result is what a run did.
@@ -239,6 +239,11 @@ func (p *Pipeline) execute(ctx context.Context, pl *plan, cfg runConfig, count m
 					if h.From == nd.name && h.FromPort == port {
 						o.targets = append(o.targets, streams[portKey{p.byName[h.To], h.ToPort}].c)
 					}
+				}
+				if !o.Connected() && port != Main && port != Reject {
+					// Dropped: a filter's unmatched rows, with no hop
+					// for them, were not written anywhere.
+					o.written = nil
 				}
 				out[port] = o
 			}

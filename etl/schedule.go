@@ -87,8 +87,9 @@ func RunScheduled(ctx context.Context, p *Pipeline, s Schedule, opts ...RunOptio
 	if err != nil {
 		return err
 	}
-	log := newRunConfig(opts).log.Named("etl").With(zap.String("pipeline", p.Name()))
-	// The named logger goes last, so that it is the one the runs use.
+	log := newRunConfig(opts).log.Named("etl")
+	// The named logger goes last, so that it is the one the runs use;
+	// each run adds the pipeline's name.
 	opts = append(slices.Clip(opts), WithLogger(log))
 	at := time.Now()
 	if s.Cron != "" {
@@ -105,7 +106,7 @@ func RunScheduled(ctx context.Context, p *Pipeline, s Schedule, opts ...RunOptio
 			return err
 		}
 		if err != nil && ctx.Err() == nil {
-			log.Error("scheduled run failed; the schedule goes on", zap.Error(err), zap.Time("next", at))
+			log.Error("scheduled run failed; the schedule goes on", zap.String("pipeline", p.Name()), zap.Error(err), zap.Time("next", at))
 		}
 	}
 }

@@ -112,7 +112,9 @@ func eachOf(rows []Row, fn func(Row) error) error {
 }
 
 // Outputs are a step's output streams, by port name. A port no hop leaves
-// from discards its rows, counting them.
+// from discards its rows: the main port counts them as written (a sink's,
+// say, which has written them), the Reject port as rejected, and the
+// others (a filter's unmatched rows) not at all.
 type Outputs map[string]*Output
 
 // Port returns the output named name; rows emitted to a port that the

@@ -11,9 +11,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/articlekit/articlekit/etl"
+	"github.com/google/renameio/v2"
 )
 
 // Format is a file format.
@@ -222,14 +224,22 @@ func jsonValue(v any) (any, error) {
 
 // Sink writes rows to a file, replacing it when the run succeeds. CSV files
 // start with a header; times are written by Layout (RFC 3339 when empty),
-// binary values as base64.
+// binary values as base64. A new file gets the mode a program's files
+// usually have (0666 less the umask), a replaced one keeps its own. As
+// Kettle's text file output does, the sink passes its rows on once they
+// are written, so its Written count is the file's rows.
 type Sink struct {
 	Path   string
 	Format Format
 	Layout string
+	// JSON names text fields that hold JSON (an article's tags, a nested
+	// value a JSON Lines source read), written into JSON Lines as the
+	// values they encode rather than as strings. A value that is not JSON
+	// fails the run.
+	JSON []string
 }
 
-// Plan accepts any input.
+// Plan accepts any input and passes it on.
 func (s *Sink) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	if _, ok := in[etl.Main]; !ok {
 		return nil, errors.New("file sink: no input")
@@ -237,25 +247,33 @@ func (s *Sink) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
 	if s.Path == "" {
 		return nil, errors.New("file sink: no path")
 	}
-	return etl.Schemas{}, nil
+	for _, name := range s.JSON {
+		if _, ok := in[etl.Main].Index(name); !ok {
+			return nil, fmt.Errorf("file sink: no field %q for json", name)
+		}
+	}
+	return etl.Schemas{etl.Main: in[etl.Main]}, nil
 }
 
-// Run writes the rows to a temporary file and renames it into place.
-func (s *Sink) Run(ctx context.Context, in etl.Inputs, _ etl.Outputs) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(s.Path), "."+filepath.Base(s.Path)+".*")
+// Run writes the rows to a temporary file beside Path and renames it into
+// place.
+func (s *Sink) Run(ctx context.Context, in etl.Inputs, out etl.Outputs) error {
+	f, err := renameio.NewPendingFile(s.Path, renameio.WithTempDir(filepath.Dir(s.Path)),
+		renameio.WithPermissions(0o666), renameio.WithExistingPermissions())
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	defer f.Cleanup() //nolint:errcheck // after CloseAtomicallyReplace it does nothing
+	w := bufio.NewWriterSize(f, 1<<16)
+	write, flush := s.writer(w, in[etl.Main].Schema)
+	next := out.Port(etl.Main)
+	err = etl.EachRow(ctx, in, out, func(r etl.Row) error {
+		if err := write(r); err != nil {
+			return err
 		}
-	}()
-	w := bufio.NewWriterSize(tmp, 1<<16)
-	schema := in[etl.Main].Schema
-	write, flush := s.writer(w, schema)
-	if err := in[etl.Main].Each(ctx, write); err != nil {
+		return next.Emit(ctx, r)
+	})
+	if err != nil {
 		return err
 	}
 	if err := flush(); err != nil {
@@ -264,13 +282,7 @@ func (s *Sink) Run(ctx context.Context, in etl.Inputs, _ etl.Outputs) (err error
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), s.Path)
+	return f.CloseAtomicallyReplace()
 }
 
 func (s *Sink) writer(w io.Writer, schema *etl.Schema) (write func(etl.Row) error, flush func() error) {
@@ -302,11 +314,21 @@ func (s *Sink) writer(w io.Writer, schema *etl.Schema) (write func(etl.Row) erro
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	raw := make([]bool, len(names))
+	for i, name := range names {
+		raw[i] = slices.Contains(s.JSON, name)
+	}
 	return func(r etl.Row) error {
 		obj := make(orderedObject, len(names))
 		for i, v := range r {
 			if t, ok := v.(time.Time); ok && s.Layout != "" {
 				v = t.Format(s.Layout)
+			}
+			if text, ok := v.(string); ok && raw[i] {
+				if !json.Valid([]byte(text)) {
+					return fmt.Errorf("field %q: its text is not JSON", names[i])
+				}
+				v = json.RawMessage(text)
 			}
 			obj[i] = field{names[i], v}
 		}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,6 +103,67 @@ func TestSinkIsAtomic(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
 		t.Fatalf("left behind: %v", entries)
+	}
+}
+
+// The run's summary counts the rows the sink wrote; a new file gets the
+// usual mode of a program's files (0666 less the umask), a replaced one
+// keeps its own.
+func TestSinkCountsAndMode(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	fresh, kept := filepath.Join(dir, "fresh.jsonl"), filepath.Join(dir, "kept.jsonl")
+	if err := os.WriteFile(kept, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	for path, mode := range map[string]os.FileMode{fresh: 0o644, kept: 0o640} {
+		res, err := etl.New("write").Then("rows", source()).Then("file", &fileio.Sink{Path: path, Format: fileio.JSONL}).Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := res.Step("file"); s.Read != 2 || s.Written != 2 {
+			t.Errorf("%s: the sink's stats %+v, want 2 read and 2 written", path, s)
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v, want %v", path, info.Mode().Perm(), mode)
+		}
+	}
+}
+
+// Fields named JSON are written as the values they encode; a value that
+// is not JSON fails the run and leaves no file.
+func TestSinkJSONFields(t *testing.T) {
+	tagged := etl.MustSchema(etl.Field{Name: "id", Type: etl.Integer}, etl.Field{Name: "tags", Type: etl.String})
+	for _, tt := range []struct {
+		name, tags, want string
+	}{
+		{"an array", `["go","etl"]`, `{"id":1,"tags":["go","etl"]}` + "\n"},
+		{"not JSON", `go, etl`, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "out.jsonl")
+			rows := step.Rows{Schema: tagged, Rows: []etl.Row{{int64(1), tt.tags}}}
+			_, err := etl.New("json").Then("rows", rows).Then("file", &fileio.Sink{Path: path, Format: fileio.JSONL, JSON: []string{"tags"}}).Run(t.Context())
+			data, _ := os.ReadFile(path)
+			if tt.want == "" {
+				if err == nil || !strings.Contains(err.Error(), `field "tags": its text is not JSON`) || data != nil {
+					t.Fatalf("err %v, file %q; want the field named and no file", err, data)
+				}
+				return
+			}
+			if err != nil || string(data) != tt.want {
+				t.Fatalf("err %v, file %q; want %q", err, data, tt.want)
+			}
+		})
+	}
+	_, err := etl.New("json").Then("rows", source()).Then("file", &fileio.Sink{Path: filepath.Join(t.TempDir(), "x"), JSON: []string{"nope"}}).Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), `no field "nope"`) {
+		t.Fatalf("a JSON field the input lacks: %v", err)
 	}
 }
 

@@ -187,7 +187,7 @@ func (f *File) step(b *built.Pipeline, s Step, rest **client.Client) (etl.Step, 
 			}
 			return src, nil
 		}
-		return &fileio.Sink{Path: s.Path, Format: format}, nil
+		return &fileio.Sink{Path: s.Path, Format: format, JSON: s.JSON}, nil
 	}
 	return nil, fmt.Errorf("unknown step type %q", s.Type)
 }

@@ -73,6 +73,8 @@ type Step struct {
 	// file_input, file_output
 	Path   string `yaml:"path"`
 	Format string `yaml:"format"`
+	// file_output: text fields holding JSON, written as JSON values
+	JSON []string `yaml:"json"`
 	// articles
 	Author string `yaml:"author"`
 	Tag    string `yaml:"tag"`

@@ -200,15 +200,35 @@ func (t *Table) plan(in *etl.Schema) (*tablePlan, error) {
 }
 
 // Plan checks the columns and keys against the input.
-func (t *Table) Plan(_ context.Context, in etl.Schemas) (etl.Schemas, error) {
+func (t *Table) Plan(ctx context.Context, in etl.Schemas) (etl.Schemas, error) {
 	main, ok := in[etl.Main]
 	if !ok {
 		return nil, errors.New("table: no input")
 	}
-	if _, err := t.plan(main); err != nil {
+	p, err := t.plan(main)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.probe(ctx, p); err != nil {
 		return nil, err
 	}
 	return etl.Schemas{etl.Main: main}, nil
+}
+
+// probe asks the database for the table's written columns, no rows, so
+// that a table or column that is not there fails the pipeline before any
+// row moves, naming the table and the database.
+func (t *Table) probe(ctx context.Context, p *tablePlan) error {
+	d := t.DB.Dialect
+	cols := make([]string, len(p.cols))
+	for i, c := range p.cols {
+		cols[i] = quote(d, c.Name)
+	}
+	rows, err := t.DB.Read.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+quote(d, t.Name)+" WHERE 1 = 0")
+	if err != nil {
+		return fmt.Errorf("table %s in %s: %w", t.Name, t.DB, err)
+	}
+	return rows.Close()
 }
 
 // Run writes the rows, CommitSize at a time.

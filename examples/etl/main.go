@@ -40,6 +40,7 @@ import (
 	"github.com/articlekit/articlekit/etl"
 	"github.com/articlekit/articlekit/etl/built"
 	"github.com/articlekit/articlekit/etl/load"
+	"github.com/articlekit/articlekit/examples/internal/app"
 	"github.com/articlekit/articlekit/internal/httpserver"
 	"github.com/articlekit/articlekit/metrics"
 )
@@ -93,14 +94,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	b, err := load.File(flags.Arg(0), opts...)
 	if err != nil {
-		fmt.Fprintln(stderr, "etl:", err)
+		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
 	defer b.Close()
 	p := b.Pipeline
 	if cmd == "validate" {
 		if err := p.Plan(ctx); err != nil {
-			fmt.Fprintln(stderr, "etl:", err)
+			fmt.Fprintln(stderr, "error:", err)
 			return 1
 		}
 		fmt.Fprintf(stdout, "%s: valid (%d steps, %d hops)\n", p.Name(), len(p.Steps()), len(p.Hops()))
@@ -108,9 +109,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if b.Schedule != (etl.Schedule{}) && cmd == "run" {
 		// A scheduled pipeline runs until interrupted, logging each run.
-		log, err := zap.NewProduction()
+		log, err := newLogger(stderr)
 		if err != nil {
-			fmt.Fprintln(stderr, "etl:", err)
+			fmt.Fprintln(stderr, "error:", err)
 			return 1
 		}
 		defer log.Sync() //nolint:errcheck // nothing to do about it at exit
@@ -118,24 +119,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if *metricsAddr != "" {
 			m, stop, err := serveMetrics(*metricsAddr, log)
 			if err != nil {
-				fmt.Fprintln(stderr, "etl:", err)
+				fmt.Fprintln(stderr, "error:", err)
 				return 1
 			}
 			defer stop()
 			scheduledOpts = append(scheduledOpts, etl.WithMetrics(m))
 		}
 		if err := etl.RunScheduled(ctx, p, b.Schedule, scheduledOpts...); err != nil {
-			fmt.Fprintln(stderr, "etl:", err)
+			fmt.Fprintln(stderr, "error:", err)
 			return 1
 		}
 		return 0
 	}
 	var runOpts []etl.RunOption
+	logged := false // a failed run's error is in the log: not printed again
 	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
 		srcs := sources(p)
 		bar := progressbar.NewOptions64(expectedRows(ctx, p), progressbar.OptionSetWriter(stderr), progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"), progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+		// Its clock starts now, with the run: left to its first render, the
+		// first rate was the rows of 200ms over a few microseconds.
+		bar.StartWithoutRender()
 		runOpts = append(runOpts, etl.WithProgress(200*time.Millisecond, func(pr etl.Progress) {
 			_ = bar.Set64(sourceRows(pr.Steps, srcs))
 			if pr.Finished {
@@ -143,21 +148,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}))
 	} else {
-		log, err := zap.NewProduction()
+		log, err := newLogger(stderr)
 		if err != nil {
-			fmt.Fprintln(stderr, "etl:", err)
+			fmt.Fprintln(stderr, "error:", err)
 			return 1
 		}
 		defer log.Sync() //nolint:errcheck // nothing to do about it at exit
 		runOpts = append(runOpts, etl.WithLogger(log))
+		logged = true
 	}
 	res, err := p.Run(ctx, runOpts...)
-	summarize(stdout, res, b)
+	summarize(stdout, res, b, err)
 	if err != nil {
-		fmt.Fprintln(stderr, "etl:", err)
+		if !logged {
+			fmt.Fprintln(stderr, "error:", err)
+		}
 		return 1
 	}
 	return 0
+}
+
+// newLogger is the logger of runs that are not on a terminal, writing to
+// w (LOG_FORMAT, LOG_LEVEL as the other programs read them).
+func newLogger(w io.Writer) (*zap.Logger, error) {
+	var cfg app.Logging
+	if err := app.LoadEnv(&cfg); err != nil {
+		return nil, err
+	}
+	return app.NewLoggerTo(w, cfg)
 }
 
 // serveMetrics listens on addr, at once so that a busy address fails the
@@ -224,9 +242,9 @@ func sourceRows(steps []etl.StepStats, names []string) int64 {
 	return n
 }
 
-func summarize(w io.Writer, res *etl.Result, b *built.Pipeline) {
-	if res == nil {
-		return
+func summarize(w io.Writer, res *etl.Result, b *built.Pipeline, err error) {
+	if res == nil || len(res.Steps) == 0 {
+		return // refused before it ran
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "step\tread\twritten\trejected\t")
@@ -243,5 +261,9 @@ func summarize(w io.Writer, res *etl.Result, b *built.Pipeline) {
 		c := b.Diffs[name].Counts()
 		fmt.Fprintf(w, "%s: %d new, %d changed, %d deleted, %d identical\n", name, c.New, c.Changed, c.Deleted, c.Identical)
 	}
-	fmt.Fprintf(w, "run %s of %s: %s\n", res.RunID, res.Pipeline, res.Duration.Round(time.Millisecond))
+	outcome := "finished"
+	if err != nil {
+		outcome = "failed"
+	}
+	fmt.Fprintf(w, "run %s of %s %s in %s\n", res.RunID, res.Pipeline, outcome, res.Duration.Round(time.Millisecond))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -111,6 +112,10 @@ func TestFailures(t *testing.T) {
 		{"unknown step type", []string{"validate"}, "name: x\nsteps: [{name: a, type: teleport}]\n", 1, `unknown step type "teleport"`},
 		{"bad SQL", []string{"validate"}, "name: x\nconnections: {d: \"sqlite://${DIR}/data.db\"}\nsteps: [{name: a, type: query, connection: d, sql: \"SELEC nope\"}]\n", 1, `step "a"`},
 		{"bad expression", []string{"run"}, "name: x\nconnections: {d: \"sqlite://${DIR}/data.db\"}\nsteps:\n  - {name: a, type: query, connection: d, sql: \"SELECT id FROM a\"}\n  - {name: f, type: filter, where: \"id >\"}\n", 1, `step "f"`},
+		{"missing table", []string{"run"}, "name: x\nconnections: {d: \"sqlite://${DIR}/data.db\"}\nsteps:\n  - {name: a, type: query, connection: d, sql: \"SELECT id FROM a\"}\n  - {name: t, type: table, connection: d, table: nothere}\n", 1,
+			`etl: step "t": table nothere in sqlite://` + dir + `/data.db: SQL logic error: no such table: nothere`},
+		{"missing table, validated", []string{"validate"}, "name: x\nconnections: {d: \"sqlite://${DIR}/data.db\"}\nsteps:\n  - {name: a, type: query, connection: d, sql: \"SELECT id FROM a\"}\n  - {name: t, type: table, connection: d, table: nothere}\n", 1,
+			`table nothere in sqlite://`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,11 +124,39 @@ func TestFailures(t *testing.T) {
 				args = append(args, writeFile(t, dir, "p.yaml", tt.file))
 			}
 			var out, errs bytes.Buffer
-			if code := run(context.Background(), args, &out, &errs); code != tt.code || !strings.Contains(errs.String(), tt.want) {
-				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errs.String(), tt.code, tt.want)
+			code := run(context.Background(), args, &out, &errs)
+			said := errorLines(t, errs.String())
+			if code != tt.code || len(said) != 1 || !strings.Contains(said[0], tt.want) {
+				t.Fatalf("exit %d, stderr %q; want %d and one error line with %q", code, errs.String(), tt.code, tt.want)
+			}
+			if strings.Contains(errs.String(), "etl: etl:") || strings.Contains(errs.String(), "stacktrace") {
+				t.Fatalf("stderr %q: a doubled prefix or a stack trace", errs.String())
 			}
 		})
 	}
+}
+
+// errorLines is what stderr says went wrong: its plain text (the usage,
+// an error), and the error of each of its JSON log lines at error level.
+func errorLines(t *testing.T, stderr string) []string {
+	t.Helper()
+	var said []string
+	plain := ""
+	for line := range strings.Lines(strings.TrimSpace(stderr)) {
+		var entry struct{ Level, Error string }
+		switch {
+		case !strings.HasPrefix(line, "{"):
+			plain += line
+		case json.Unmarshal([]byte(line), &entry) != nil:
+			t.Fatalf("a log line that is not JSON: %s", line)
+		case entry.Level == "error":
+			said = append(said, entry.Error)
+		}
+	}
+	if plain != "" {
+		said = append(said, plain)
+	}
+	return said
 }
 
 // Kettle files run natively; one with unsupported steps fails up front,

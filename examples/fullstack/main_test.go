@@ -70,6 +70,10 @@ func TestFullstack(t *testing.T) {
 		data, err := os.ReadFile(filepath.Join(dir, "articles-export.jsonl"))
 		return err == nil && bytes.Contains(data, []byte(`"Fullstack"`))
 	})
+	// As the API has them: tags are an array, not a string of JSON.
+	if data, _ := os.ReadFile(filepath.Join(dir, "articles-export.jsonl")); !bytes.Contains(data, []byte(`"tags":["e2e"]`)) {
+		t.Errorf("the export: %s, want tags as an array", data)
+	}
 
 	resp = do(t, "GET", "http://"+cfg.REST.Addr+"/metrics", "")
 	scrape, _ := io.ReadAll(resp.Body)

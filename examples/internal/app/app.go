@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/caarlos0/env/v11"
@@ -35,25 +36,30 @@ type Logging struct {
 }
 
 // NewLogger builds the process logger, writing to stderr.
-func NewLogger(cfg Logging) (*zap.Logger, error) {
-	zc := zap.NewProductionConfig()
+func NewLogger(cfg Logging) (*zap.Logger, error) { return NewLoggerTo(os.Stderr, cfg) }
+
+// NewLoggerTo builds a logger writing to w, in the console format when the
+// format is auto and w is a terminal. Its lines carry no stack trace: a
+// line says what went wrong and its error where; the place in the code
+// where it was logged helps nobody reading the log.
+func NewLoggerTo(w io.Writer, cfg Logging) (*zap.Logger, error) {
+	var console bool
 	switch cfg.Format {
 	case "json":
 	case "console":
-		zc = zap.NewDevelopmentConfig()
+		console = true
 	case "auto", "":
-		if isatty.IsTerminal(os.Stderr.Fd()) {
-			zc = zap.NewDevelopmentConfig()
-		}
+		f, ok := w.(*os.File)
+		console = ok && isatty.IsTerminal(f.Fd())
 	default:
 		return nil, fmt.Errorf("LOG_FORMAT %q: want json, console or auto", cfg.Format)
 	}
-	zc.Level = zap.NewAtomicLevelAt(cfg.Level)
-	zc.Sampling = nil
-	// Stack traces are for errors: a warning says what to look at, not
-	// where in the code it was noticed.
-	zc.DisableStacktrace = true
-	return zc.Build(zap.AddStacktrace(zapcore.ErrorLevel))
+	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
+	if console {
+		enc = zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
+	}
+	core := zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), cfg.Level)
+	return zap.New(core, zap.AddCaller(), zap.ErrorOutput(zapcore.Lock(os.Stderr))), nil
 }
 
 // WithLogger makes fx log its own events through log, at debug level: its
@@ -74,7 +80,7 @@ func WithLogger() fx.Option {
 // stop, reporting why in one line of log without a stack trace, else the
 // shutdown's exit code (0 after a signal).
 func Serve(application *fx.App, log *zap.Logger) {
-	os.Exit(serve(application, log.WithOptions(zap.AddStacktrace(zapcore.FatalLevel))))
+	os.Exit(serve(application, log))
 }
 
 func serve(application *fx.App, log *zap.Logger) int {
