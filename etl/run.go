@@ -81,7 +81,7 @@ type Progress struct {
 type StepStats struct {
 	Name     string `json:"name"`
 	Read     int64  `json:"read"`     // rows taken from its inputs
-	Written  int64  `json:"written"`  // rows emitted, except rejected ones
+	Written  int64  `json:"written"`  // rows passed on (see Outputs), except rejected ones
 	Rejected int64  `json:"rejected"` // rows emitted to its Reject port
 }
 
