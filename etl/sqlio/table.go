@@ -199,7 +199,8 @@ func (t *Table) plan(in *etl.Schema) (*tablePlan, error) {
 	return p, nil
 }
 
-// Plan checks the columns and keys against the input.
+// Plan checks the columns and keys against the input, and that the table
+// has those columns (see probe).
 func (t *Table) Plan(ctx context.Context, in etl.Schemas) (etl.Schemas, error) {
 	main, ok := in[etl.Main]
 	if !ok {
