@@ -85,6 +85,12 @@ type ListQuery struct {
 	Author string
 	// Tag, when set, keeps articles carrying exactly this tag.
 	Tag string
+	// Search, when set, keeps articles whose title, content or author
+	// contains it, ignoring the case of ASCII letters on every database
+	// (PostgreSQL and MySQL fold other letters too). Its % and _ are
+	// plain characters, not wildcards. It reads every live article: a
+	// filter for people looking for something, not for bulk reads.
+	Search string
 	// Limit is the page size: 1 to MaxPageSize. Zero means DefaultPageSize.
 	Limit int
 	// Offset skips this many matching articles.
@@ -114,6 +120,7 @@ func (q ListQuery) Validate() error {
 	// article can have is a mistake worth reporting.
 	v.line("author", q.Author, q.Author, MaxAuthorLen)
 	v.line("tag", q.Tag, q.Tag, MaxTagLen)
+	v.line("search", q.Search, q.Search, MaxSearchLen)
 	return v.err()
 }
 
@@ -123,6 +130,9 @@ func (q ListQuery) Validate() error {
 // of the int64 range for the database's own id sequence, which a client
 // could otherwise exhaust with one request for id 2^63-1.
 const MaxID = 1<<53 - 1
+
+// MaxSearchLen is the longest ListQuery.Search, in characters: a title's.
+const MaxSearchLen = MaxTitleLen
 
 // Page sizes for List.
 const (

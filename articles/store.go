@@ -227,6 +227,11 @@ func (s *Store) getStmt(ctx context.Context) (*sql.Stmt, error) {
 	return stmt, nil
 }
 
+// likeEscaper makes a search text a literal LIKE pattern, escaped with !:
+// every database takes ESCAPE '!' alike, where a backslash means
+// something else to MySQL's string literals.
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+
 func (s *Store) list(ctx context.Context, q ListQuery) (Page, error) {
 	filter := func(sq *bun.SelectQuery) *bun.SelectQuery {
 		sq = sq.Where("a.deleted_at IS NULL")
@@ -235,6 +240,11 @@ func (s *Store) list(ctx context.Context, q ListQuery) (Page, error) {
 		}
 		if q.Tag != "" {
 			sq = sq.Where("EXISTS (SELECT 1 FROM article_tags AS t WHERE t.article_id = a.id AND t.tag = ?)", q.Tag)
+		}
+		if q.Search != "" {
+			pattern := "%" + likeEscaper.Replace(strings.ToLower(q.Search)) + "%"
+			sq = sq.Where("(LOWER(a.title) LIKE ? ESCAPE '!' OR LOWER(a.content) LIKE ? ESCAPE '!' OR LOWER(a.author) LIKE ? ESCAPE '!')",
+				pattern, pattern, pattern)
 		}
 		return sq
 	}

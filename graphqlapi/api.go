@@ -115,7 +115,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 // executor builds the gqlgen server: transports, limits and error mapping.
 func (a *API) executor(backend Backend) (*handler.Server, error) {
 	cfg := generated.Config{Resolvers: &resolver{backend: backend}}
-	cfg.Complexity.Query.GetArticles = func(child int, limit, _ *int, _, _ *string) int {
+	cfg.Complexity.Query.GetArticles = func(child int, limit, _ *int, _, _, _ *string) int {
 		n := 100
 		if limit != nil && *limit > 0 {
 			n = *limit

@@ -101,6 +101,8 @@ func testGetArticles(t *testing.T, s *stack) {
 		{`author: "` + author + `", limit: 2, offset: 3`, ids[3:]},
 		{`author: "` + author + `", tag: "even"`, []string{ids[0], ids[2], ids[4]}},
 		{`author: "` + author + `", tag: "none"`, nil},
+		{`search: "` + strings.ToUpper(author) + `"`, ids},
+		{`author: "` + author + `", search: "l3"`, ids[3:4]},
 	}
 	for _, tt := range tests {
 		var got []article

@@ -24,9 +24,10 @@ type (
 	subscriptionResolver resolver
 )
 
-func (r *queryResolver) GetArticles(ctx context.Context, limit, offset *int, author, tag *string) ([]*articles.Article, error) {
+func (r *queryResolver) GetArticles(ctx context.Context, limit, offset *int, author, tag, search *string) ([]*articles.Article, error) {
 	// GraphQL returns no total: skip counting where the backend can.
-	q := articles.ListQuery{Limit: deref(limit), Offset: deref(offset), Author: deref(author), Tag: deref(tag), SkipTotal: true}
+	q := articles.ListQuery{Limit: deref(limit), Offset: deref(offset), Author: deref(author), Tag: deref(tag),
+		Search: deref(search), SkipTotal: true}
 	if limit != nil && *limit <= 0 {
 		// The REST API's default applies to an omitted limit, not to a zero one.
 		q.Limit = -1

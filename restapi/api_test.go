@@ -363,12 +363,15 @@ func TestListPagination(t *testing.T) {
 		ids = append(ids, h.create(fmt.Sprintf("A%d", i), "t").ID)
 	}
 	h.create("untagged")
+	needles := []int64{h.create("needle one").ID, h.create("Needle two").ID}
+	h.create("other")
 	next := regexp.MustCompile(`^<([^>]+)>; rel="next"$`)
 
 	for start, want := range map[string][]int64{
 		"/articles?tag=t&limit=2":                                         ids,
 		"/articles?tag=t&limit=2&offset=0":                                ids,
 		fmt.Sprintf("/articles?tag=t&limit=2&cursor=%d&offset=1", ids[0]): ids[2:],
+		"/articles?q=needle&limit=1":                                      needles, // the search stays in the next link
 	} {
 		t.Run(start, func(t *testing.T) {
 			var got []int64

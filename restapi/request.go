@@ -193,9 +193,9 @@ func truncate(s string, n int) string {
 
 // listParameters are the query parameters of GET /articles; each is
 // single-valued.
-var listParameters = []string{"limit", "offset", "cursor", "author", "tag"}
+var listParameters = []string{"limit", "offset", "cursor", "author", "tag", "q"}
 
-// parseListQuery reads limit, offset, cursor, author and tag from a raw
+// parseListQuery reads limit, offset, cursor, author, tag and q from a raw
 // query string. The cursor is the last id of the previous page (keyset
 // pagination); an offset then skips articles after it. usingOffset reports
 // whether the client paginates by offset, which the next-page link then
@@ -241,7 +241,7 @@ func parseListQuery(rawQuery string) (q articles.ListQuery, usingOffset bool, er
 		}
 		q.AfterID = after
 	}
-	q.Author, q.Tag = v.Get("author"), v.Get("tag")
+	q.Author, q.Tag, q.Search = v.Get("author"), v.Get("tag"), v.Get("q")
 	if verr, ok := errors.AsType[*articles.ValidationError](q.Validate()); ok {
 		f := verr.Fields[0]
 		return bad("Query parameter %s: %s.", f.Field, f.Message)
@@ -259,6 +259,9 @@ func nextPageURL(u *url.URL, q articles.ListQuery, page articles.Page, usingOffs
 	}
 	if q.Tag != "" {
 		v.Set("tag", q.Tag)
+	}
+	if q.Search != "" {
+		v.Set("q", q.Search)
 	}
 	if usingOffset {
 		v.Set("offset", strconv.Itoa(q.Offset+len(page.Articles)))

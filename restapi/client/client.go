@@ -174,6 +174,9 @@ func (c *Client) List(ctx context.Context, q articles.ListQuery) (articles.Page,
 	if q.Tag != "" {
 		v.Set("tag", q.Tag)
 	}
+	if q.Search != "" {
+		v.Set("q", q.Search)
+	}
 	path := "/articles"
 	if len(v) > 0 {
 		path += "?" + v.Encode()

@@ -65,7 +65,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		GetArticle  func(childComplexity int, id int64) int
-		GetArticles func(childComplexity int, limit *int, offset *int, author *string, tag *string) int
+		GetArticles func(childComplexity int, limit *int, offset *int, author *string, tag *string, search *string) int
 	}
 
 	Subscription struct {
@@ -83,7 +83,7 @@ type MutationResolver interface {
 	DeleteArticle(ctx context.Context, id int64) (bool, error)
 }
 type QueryResolver interface {
-	GetArticles(ctx context.Context, limit *int, offset *int, author *string, tag *string) ([]*articles.Article, error)
+	GetArticles(ctx context.Context, limit *int, offset *int, author *string, tag *string, search *string) ([]*articles.Article, error)
 	GetArticle(ctx context.Context, id int64) (*articles.Article, error)
 }
 type SubscriptionResolver interface {
@@ -237,7 +237,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.GetArticles(childComplexity, args["limit"].(*int), args["offset"].(*int), args["author"].(*string), args["tag"].(*string)), true
+		return e.ComplexityRoot.Query.GetArticles(childComplexity, args["limit"].(*int), args["offset"].(*int), args["author"].(*string), args["tag"].(*string), args["search"].(*string)), true
 
 	case "Subscription.articleChanged":
 		if e.ComplexityRoot.Subscription.ArticleChanged == nil {
@@ -408,8 +408,12 @@ type ArticleChange {
 scalar Time
 
 type Query {
-  "Live articles in ascending id order; limit defaults to 100 (at most 1000)."
-  getArticles(limit: Int, offset: Int, author: String, tag: String): [Article!]!
+  """
+  Live articles in ascending id order; limit defaults to 100 (at most 1000).
+  author and tag match exactly; search keeps the articles whose title,
+  content or author contains it, ignoring the case of ASCII letters.
+  """
+  getArticles(limit: Int, offset: Int, author: String, tag: String, search: String): [Article!]!
   "The article with this id, or null."
   getArticle(id: ID!): Article
 }
@@ -707,6 +711,14 @@ func (ec *executionContext) field_Query_getArticles_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["tag"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg4
 	return args, nil
 }
 
@@ -1225,7 +1237,7 @@ func (ec *executionContext) _Query_getArticles(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().GetArticles(ctx, fc.Args["limit"].(*int), fc.Args["offset"].(*int), fc.Args["author"].(*string), fc.Args["tag"].(*string))
+			return ec.Resolvers.Query().GetArticles(ctx, fc.Args["limit"].(*int), fc.Args["offset"].(*int), fc.Args["author"].(*string), fc.Args["tag"].(*string), fc.Args["search"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*articles.Article) graphql.Marshaler {
