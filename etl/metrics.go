@@ -1,6 +1,9 @@
 package etl
 
 import (
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,12 +19,43 @@ import (
 //	etl_last_success_timestamp_seconds{pipeline}        gauge: Unix time
 //
 // Counts advance while a run goes on (every second), not only at its end.
-// A nil *Metrics records nothing.
+// LastRuns tells how each pipeline's latest run ended. A nil *Metrics
+// records nothing.
 type Metrics struct {
 	read, written, rejected *prometheus.CounterVec
 	runs                    *prometheus.CounterVec
 	duration                *prometheus.HistogramVec
 	lastSuccess             *prometheus.GaugeVec
+
+	mu   sync.Mutex
+	last map[string]LastRun // by pipeline
+}
+
+// LastRun is how a pipeline's latest run ended.
+type LastRun struct {
+	Pipeline string
+	Started  time.Time
+	Duration time.Duration
+	// Failed is true when the run failed, or was refused at planning
+	// (then Steps is empty).
+	Failed bool
+	Steps  []StepStats
+}
+
+// LastRuns returns the latest finished run of every pipeline that ran, by
+// pipeline name.
+func (m *Metrics) LastRuns() []LastRun {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	runs := make([]LastRun, 0, len(m.last))
+	for _, r := range m.last {
+		runs = append(runs, r)
+	}
+	slices.SortFunc(runs, func(a, b LastRun) int { return strings.Compare(a.Pipeline, b.Pipeline) })
+	return runs
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: keep them
@@ -71,11 +105,18 @@ func (m *Metrics) add(pipeline string, before, now []StepStats) {
 	}
 }
 
-func (m *Metrics) finished(pipeline string, started time.Time, err error) {
+func (m *Metrics) finished(res *Result, err error) {
 	if m == nil {
 		return
 	}
-	m.duration.WithLabelValues(pipeline).Observe(time.Since(started).Seconds())
+	pipeline, elapsed := res.Pipeline, time.Since(res.Started)
+	m.mu.Lock()
+	if m.last == nil {
+		m.last = make(map[string]LastRun)
+	}
+	m.last[pipeline] = LastRun{Pipeline: pipeline, Started: res.Started, Duration: elapsed, Failed: err != nil, Steps: slices.Clone(res.Steps)}
+	m.mu.Unlock()
+	m.duration.WithLabelValues(pipeline).Observe(elapsed.Seconds())
 	if err != nil {
 		m.runs.WithLabelValues(pipeline, "failure").Inc()
 		return

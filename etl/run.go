@@ -121,7 +121,7 @@ func (p *Pipeline) Run(ctx context.Context, opts ...RunOption) (*Result, error) 
 
 	pl, err := p.plan(ctx)
 	if err != nil {
-		cfg.metrics.finished(p.name, res.Started, err)
+		cfg.metrics.finished(res, err)
 		log.Error("pipeline refused", zap.Error(err))
 		return res, err
 	}
@@ -142,7 +142,7 @@ func (p *Pipeline) Run(ctx context.Context, opts ...RunOption) (*Result, error) 
 	res.Duration = time.Since(res.Started)
 	res.Steps = snapshot()
 	stopReporting()
-	cfg.metrics.finished(p.name, res.Started, err)
+	cfg.metrics.finished(res, err)
 	if err != nil {
 		log.Error("run failed", zap.Error(err), zap.Duration("duration", res.Duration))
 		return res, err

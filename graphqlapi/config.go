@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path"
 	"time"
 )
 
@@ -46,6 +47,14 @@ type Config struct {
 	// every answer closing its connection, before it closes its listener.
 	// Default: 1s; negative: none.
 	DrainPeriod time.Duration `env:"GRAPHQL_DRAIN_PERIOD"`
+	// AllowedOrigins are the origins whose pages may open subscriptions
+	// over WebSocket, as host patterns ("app.example.com",
+	// "*.example.com", "127.0.0.1:8280") or, with a scheme, origin
+	// patterns ("https://app.example.com"). A page from the API's own
+	// host, or from the host a proxy forwarded the request for
+	// (X-Forwarded-Host, which a page cannot set), needs no entry; nor
+	// does a client that is not a browser (no Origin).
+	AllowedOrigins []string `env:"GRAPHQL_ALLOWED_ORIGINS" envSeparator:","`
 	// DisableIntrospection turns schema introspection off.
 	DisableIntrospection bool `env:"GRAPHQL_DISABLE_INTROSPECTION"`
 	// DisablePlayground stops serving GraphiQL at GET /graphql.
@@ -126,6 +135,11 @@ func (c Config) Validate() error {
 	if c.MaxDepth < 0 || c.MaxComplexity < 0 || c.MaxBodyBytes < 0 || c.Timeout < 0 ||
 		c.MaxTokens < 0 || c.MaxFields < 0 || c.MaxAliases < 0 || c.MaxDirectives < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
+	}
+	for _, pattern := range c.AllowedOrigins {
+		if _, err := path.Match(pattern, ""); err != nil {
+			errs = append(errs, fmt.Errorf("AllowedOrigins %q: %w", pattern, err))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("graphqlapi: invalid config: %w", err)

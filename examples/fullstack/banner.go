@@ -21,6 +21,8 @@ import (
 // everything is, the development credentials, the files it writes, and how
 // to replace each default.
 type banner struct {
+	webApp                         string // the page, through the gateway
+	webAppListener                 string // its own listener, for a gateway of the user's
 	rest, graphql                  string // base URLs
 	gatewayHTTP, gatewayHTTPS      string
 	gatewayAdmin                   string
@@ -42,6 +44,12 @@ func newBanner(cfg config, gw gateway.Config, brokers kafkasync.Brokers) banner 
 	}
 	if cfg.Gateway.File == "" {
 		b.devKey, b.devAdmin, b.devAdminPass = cfg.Gateway.DevAPIKey, "admin", cfg.Gateway.DevAdminPass
+		if b.gatewayHTTP != "" {
+			b.webApp = b.gatewayHTTP + "/"
+		}
+	} else {
+		// A gateway of the user's serves the page where its routes say.
+		b.webAppListener = "http://" + hostPort(cfg.WebApp.Addr)
 	}
 	for _, url := range []string{cfg.Articles.DatabaseURL, cfg.Target.DatabaseURL} {
 		if path, ok := strings.CutPrefix(url, "sqlite://"); ok && cfg.Target.Applier != "rest" && !strings.HasPrefix(path, ":memory:") {
@@ -60,6 +68,12 @@ func (b banner) write(w io.Writer) {
 	line("")
 	line("ArticleKit is running.")
 	line("")
+	if b.webApp != "" {
+		line("  Open the web app: %s   (status page: %s#/status)", b.webApp, b.webApp)
+		line("")
+	} else {
+		line("  Web app       %s   (route / and /app/ of your gateway to it, beside /graphql)", b.webAppListener)
+	}
 	line("  REST API      %s/articles     (OpenAPI: %s/openapi.json)", b.rest, b.rest)
 	line("  GraphQL       %s/graphql      (open it in a browser for GraphiQL)", b.graphql)
 	if b.gatewayHTTP != "" || b.gatewayHTTPS != "" {
@@ -93,7 +107,7 @@ func (b banner) write(w io.Writer) {
 
 // log writes the banner as one structured line, for logs read by machines.
 func (b banner) log(log *zap.Logger) {
-	fields := []zap.Field{zap.String("rest", b.rest), zap.String("graphql", b.graphql),
+	fields := []zap.Field{zap.String("web_app", b.webApp+b.webAppListener), zap.String("rest", b.rest), zap.String("graphql", b.graphql),
 		zap.String("gateway_http", b.gatewayHTTP), zap.String("gateway_https", b.gatewayHTTPS),
 		zap.String("gateway_admin", b.gatewayAdmin), zap.String("metrics", b.rest+"/metrics"),
 		zap.Strings("kafka_brokers", b.brokers), zap.Bool("kafka_embedded", b.embeddedBroker), zap.Strings("files", b.files)}

@@ -8,6 +8,8 @@
 //     Kafka-protocol broker, into a replica (articles-replica.db);
 //   - the API gateway in front of both on 127.0.0.1:8280 (HTTP), 8243
 //     (HTTPS) and the admin API on 9443, in its development configuration;
+//   - the web app at http://127.0.0.1:8280/, through the gateway: the
+//     articles, live, and a status page of all of the above;
 //   - the ETL: every minute (ETL_EXPORT_EVERY), the articles are read from the REST API,
 //     validated by it and exported to articles-export.jsonl (rejects to
 //     articles-rejects.jsonl), or the pipelines in ETL_PIPELINES.
@@ -40,6 +42,8 @@ import (
 	"github.com/articlekit/articlekit/kafkasync/devbroker"
 	"github.com/articlekit/articlekit/metrics"
 	"github.com/articlekit/articlekit/restapi"
+	"github.com/articlekit/articlekit/restapi/client"
+	"github.com/articlekit/articlekit/webapp"
 )
 
 type config struct {
@@ -49,6 +53,7 @@ type config struct {
 	Sync      kafkasync.Config
 	Target    app.SyncTarget
 	Gateway   app.Gateway
+	WebApp    webapp.Config
 	Logging   app.Logging
 	Pipelines []string `env:"ETL_PIPELINES" envSeparator:","`
 	// ExportDir is where the default pipeline writes its files, every
@@ -62,6 +67,7 @@ func defaults() config {
 		Articles: articles.Config{DatabaseURL: "sqlite://articles.db"},
 		REST:     restapi.Config{Addr: "127.0.0.1:5000"},
 		GraphQL:  graphqlapi.Config{Addr: "127.0.0.1:8000"},
+		WebApp:   webapp.Config{Addr: webapp.DefaultAddr},
 		Target:   app.SyncTarget{Applier: "store", DatabaseURL: "sqlite://articles-replica.db"},
 	}
 }
@@ -108,24 +114,40 @@ func newApp(cfg config, log *zap.Logger) (*fx.App, error) {
 
 // modules composes the program from its configuration.
 func modules(cfg config, log *zap.Logger) (fx.Option, error) {
-	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr)
+	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr, cfg.WebApp.Addr)
 	if err != nil {
 		return nil, err
 	}
 	return fx.Options(
-		fx.Supply(cfg.Articles, cfg.REST, cfg.GraphQL, cfg.Sync, gw, log),
+		fx.Supply(cfg.Articles, cfg.REST, cfg.GraphQL, cfg.Sync, gw, cfg.Gateway.WebApp(cfg.WebApp), log),
 		metrics.Module,
 		articles.Module,
 		restapi.Module,
 		graphqlapi.Module,
 		devbroker.Module, // steps aside when KAFKA_BROKERS is set
 		kafkasync.Module,
+		fx.Supply(cfg.Target),
 		cfg.Target.Provide(),
 		gateway.Module,
+		webapp.Module,
+		fx.Provide(webapp.AsDatabase(replica)),
 		etl.Module,
 		pipelines(cfg),
 		showBanner(cfg, gw), // last: it prints once everything runs
 	), nil
+}
+
+// replica is database B for the status page: the sync's target, counted
+// through its service or, with SYNC_APPLIER=rest, through its REST API.
+func replica(applier kafkasync.Applier, target app.SyncTarget) (webapp.Database, error) {
+	db := webapp.Database{Name: "B", Role: "replica"}
+	if lister, ok := applier.(webapp.Lister); ok {
+		db.Articles = lister
+		return db, nil
+	}
+	c, err := client.New(target.URL)
+	db.Articles = c
+	return db, err
 }
 
 //go:embed export.yaml

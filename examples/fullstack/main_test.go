@@ -123,7 +123,7 @@ func startFullstack(t *testing.T) (config, string) {
 	cfg := defaults()
 	cfg.Articles.DatabaseURL = "sqlite://" + filepath.Join(dir, "articles.db")
 	cfg.Target.DatabaseURL = "sqlite://" + filepath.Join(dir, "articles-replica.db")
-	cfg.REST.Addr, cfg.GraphQL.Addr = nettest.FreeAddr(t), nettest.FreeAddr(t)
+	cfg.REST.Addr, cfg.GraphQL.Addr, cfg.WebApp.Addr = nettest.FreeAddr(t), nettest.FreeAddr(t), nettest.FreeAddr(t)
 	cfg.GraphQL.RESTAPIURL = "http://" + cfg.REST.Addr
 	cfg.Gateway = appGateway(nettest.FreeAddr(t), nettest.FreeAddr(t), nettest.FreeAddr(t))
 	cfg.ExportDir, cfg.ExportEvery = dir, 200*time.Millisecond
@@ -222,7 +222,7 @@ func TestHelp(t *testing.T) {
 func TestBanner(t *testing.T) {
 	cfg := defaults()
 	cfg.Gateway.DevAPIKey, cfg.Gateway.DevAdminPass = "banner-test-api-key", "banner-admin"
-	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr)
+	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr, cfg.WebApp.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestBanner(t *testing.T) {
 	var text strings.Builder
 	b.write(&text)
 	for _, want := range []string{
-		"http://127.0.0.1:5000/articles", "http://127.0.0.1:5000/openapi.json", "http://127.0.0.1:8000/graphql",
+		"Open the web app: http://127.0.0.1:8280/", "http://127.0.0.1:8280/#/status", "http://127.0.0.1:5000/articles", "http://127.0.0.1:5000/openapi.json", "http://127.0.0.1:8000/graphql",
 		"http://127.0.0.1:8280", "https://127.0.0.1:8243", "https://127.0.0.1:9443/routes", "http://127.0.0.1:5000/metrics",
 		"Kafka         127.0.0.1:9092 (embedded, in memory)", "kcat -C -b 127.0.0.1:9092 -t articles-sync",
 		"banner-test-api-key", "admin / banner-admin", "articles.db", "articles-replica.db", "articles-export.jsonl",
@@ -246,14 +246,15 @@ func TestBanner(t *testing.T) {
 		t.Fatalf("%d log lines, want one", logs.Len())
 	}
 	fields := logs.All()[0].ContextMap()
-	if fields["rest"] != "http://127.0.0.1:5000" || fields["gateway_http"] != "http://127.0.0.1:8280" || fields["dev_api_key"] != "banner-test-api-key" {
+	if fields["web_app"] != "http://127.0.0.1:8280/" || fields["rest"] != "http://127.0.0.1:5000" || fields["gateway_http"] != "http://127.0.0.1:8280" || fields["dev_api_key"] != "banner-test-api-key" {
 		t.Fatalf("the banner's log line: %v", fields)
 	}
 
 	cfg.Gateway.File, cfg.Sync.Brokers = "gateway.yaml", []string{"kafka-1:9092"}
 	text.Reset()
 	newBanner(cfg, gw, kafkasync.Brokers{"kafka-1:9092"}).write(&text)
-	if strings.Contains(text.String(), "banner-test-api-key") || strings.Contains(text.String(), "embedded") {
+	if strings.Contains(text.String(), "banner-test-api-key") || strings.Contains(text.String(), "embedded") ||
+		!strings.Contains(text.String(), "Web app       http://127.0.0.1:8300") {
 		t.Fatalf("with a gateway file and brokers, the banner still shows development defaults:\n%s", text.String())
 	}
 }

@@ -11,13 +11,15 @@ import (
 	"github.com/articlekit/articlekit/examples/internal/app"
 	"github.com/articlekit/articlekit/graphqlapi"
 	"github.com/articlekit/articlekit/restapi"
+	"github.com/articlekit/articlekit/webapp"
 )
 
 // The program's fx graph is complete: every dependency has a provider.
 func TestModulesWire(t *testing.T) {
-	cfg := config{REST: restapi.Config{Addr: "127.0.0.1:5000"}, GraphQL: graphqlapi.Config{Addr: "127.0.0.1:8000"}}
+	cfg := config{REST: restapi.Config{Addr: "127.0.0.1:5000"}, GraphQL: graphqlapi.Config{Addr: "127.0.0.1:8000"},
+		WebApp: webapp.Config{Addr: webapp.DefaultAddr}}
 	cfg.Gateway.DevAPIKey, cfg.Gateway.DevAdminPass = "test-api-key-0123456789", "test-admin"
-	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr)
+	gw, err := cfg.Gateway.Config(cfg.REST.Addr, cfg.GraphQL.Addr, cfg.WebApp.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -34,6 +37,7 @@ type Browser struct {
 
 	mu        sync.Mutex
 	requested []string
+	problems  []string
 }
 
 // Open starts a headless browser, offline and without updates, or skips
@@ -62,21 +66,52 @@ func Open(t testing.TB) *Browser {
 		chromedp.Flag("disable-quic", true),
 		chromedp.WindowSize(1280, 800),
 	)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
 	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelAlloc)
 	b := &Browser{t: t}
 	ctx, cancelBrowser := chromedp.NewContext(ctx, chromedp.WithLogf(t.Logf), chromedp.WithListener(func(ev any) {
-		if ev, ok := ev.(*network.EventRequestWillBeSent); ok && !strings.HasPrefix(ev.Request.URL, "data:") {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			b.requested = append(b.requested, ev.Request.URL)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			if !strings.HasPrefix(ev.Request.URL, "data:") {
+				b.requested = append(b.requested, ev.Request.URL)
+			}
+		case *runtime.EventExceptionThrown:
+			problem := "exception: " + ev.ExceptionDetails.Text
+			if e := ev.ExceptionDetails.Exception; e != nil {
+				problem += " " + e.Description
+			}
+			b.problems = append(b.problems, problem)
+		case *log.EventEntryAdded:
+			// A refused request is the server's answer, which the page
+			// explains; anything else logged as an error (a script's
+			// failure, a blocked resource) is the page's problem.
+			if ev.Entry.Level == log.EntryLevelError && ev.Entry.Source != log.EntrySourceNetwork {
+				b.problems = append(b.problems, string(ev.Entry.Source)+": "+ev.Entry.Text)
+			}
 		}
 	}))
 	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tab, log.Enable, cdp.Empty{})
+		return err
+	})); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
 	b.ctx = ctx
 	return b
+}
+
+// Problems are the errors the page has had so far: uncaught exceptions,
+// and errors it logged other than refused requests (a resource the
+// Content-Security-Policy blocked among them).
+func (b *Browser) Problems() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.problems)
 }
 
 // Context is the tab's, for chromedp actions of the test's own.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/articlekit/articlekit/gateway"
 	"github.com/articlekit/articlekit/graphqlapi"
+	"github.com/articlekit/articlekit/webapp"
 )
 
 // Gateway is the example programs' gateway settings.
@@ -24,12 +25,12 @@ type Gateway struct {
 }
 
 // Config reads the gateway's file, or without one builds the development
-// configuration in front of the REST API at restAddr and the GraphQL API
-// at graphqlAddr: reads (GraphQL queries and subscriptions too) open to
-// anyone, writes (GraphQL mutations too) with the API key DevAPIKey, the
-// admin user "admin" with the password DevAdminPass. The listen
-// addresses set override the file's.
-func (g Gateway) Config(restAddr, graphqlAddr string) (gateway.Config, error) {
+// configuration in front of the REST API at restAddr, the GraphQL API at
+// graphqlAddr and the web app at webappAddr (at / and /app/): reads
+// (GraphQL queries and subscriptions too) open to anyone, writes (GraphQL
+// mutations too) with the API key DevAPIKey, the admin user "admin" with
+// the password DevAdminPass. The listen addresses set override the file's.
+func (g Gateway) Config(restAddr, graphqlAddr, webappAddr string) (gateway.Config, error) {
 	var cfg gateway.Config
 	if g.File != "" {
 		f, err := os.Open(g.File)
@@ -54,12 +55,18 @@ func (g Gateway) Config(restAddr, graphqlAddr string) (gateway.Config, error) {
 			Upstreams: map[string]gateway.Upstream{
 				"rest":    {Targets: []gateway.Target{{URL: "http://" + restAddr}}, Health: gateway.HealthCheck{Path: "/health", Interval: 10 * time.Second}},
 				"graphql": {Targets: []gateway.Target{{URL: "http://" + graphqlAddr}}},
+				"webapp":  {Targets: []gateway.Target{{URL: "http://" + webappAddr}}, Health: gateway.HealthCheck{Path: "/health", Interval: 10 * time.Second}},
 			},
 			Routes: []gateway.Route{
 				{Name: "articles-read", Methods: []string{"GET", "HEAD"}, Path: "/articles", Upstream: "rest", Auth: []string{gateway.AuthAnonymous}, Retries: 1},
 				{Name: "articles-read-one", Methods: []string{"GET", "HEAD"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAnonymous}, Retries: 1},
 				{Name: "articles-write", Methods: []string{"POST", "PUT", "DELETE"}, Path: "/articles/", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
 				{Name: "articles-create", Methods: []string{"POST"}, Path: "/articles", Upstream: "rest", Auth: []string{gateway.AuthAPIKey}},
+				// The web app: its page and its files, settings and status
+				// figures. Routes of the app are named webapp…, which its
+				// status page leaves out of the API traffic it charts.
+				{Name: "webapp", Methods: []string{"GET", "HEAD"}, Path: "/{$}", Upstream: "webapp", Auth: anonymous},
+				{Name: "webapp-files", Methods: []string{"GET", "HEAD"}, Path: "/app/", Upstream: "webapp", Auth: anonymous},
 				{Name: "openapi", Methods: []string{"GET", "HEAD"}, Path: "/openapi.json", Upstream: "rest", Auth: anonymous},
 				// GraphiQL's page is GET /graphql, below; its scripts and
 				// styles are plain files.
@@ -95,4 +102,14 @@ func (g Gateway) Config(restAddr, graphqlAddr string) (gateway.Config, error) {
 		return cfg, fmt.Errorf("GATEWAY_CONFIG: %w", err)
 	}
 	return cfg, nil
+}
+
+// WebApp is the web app's configuration behind this gateway: in the
+// development configuration, the development API key is filled in for
+// visitors, and the app's banner says so.
+func (g Gateway) WebApp(cfg webapp.Config) webapp.Config {
+	if g.File == "" && cfg.DevAPIKey == "" {
+		cfg.DevAPIKey = g.DevAPIKey
+	}
+	return cfg
 }
