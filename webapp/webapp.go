@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
-	"strings"
 
 	"github.com/klauspost/compress/gzhttp"
 	"go.uber.org/zap"
@@ -114,6 +113,7 @@ func New(cfg Config, opts ...Option) (*App, error) {
 		})
 	}
 	assets := http.StripPrefix("/app", http.FileServerFS(files))
+	// One segment: files, never a directory's listing.
 	mux.HandleFunc("GET /app/assets/{file}", func(w http.ResponseWriter, r *http.Request) {
 		// Vite names each file by its content: a name never changes
 		// meaning, so browsers may keep it.
@@ -135,11 +135,6 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		if strings.HasSuffix(r.URL.Path, "/") && r.URL.Path != "/" && r.URL.Path != "/app/" {
-			// No directory listings: only files are served.
-			http.NotFound(w, r)
-			return
-		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -4,6 +4,7 @@ import { useEffect, useId, useState } from 'preact/hooks';
 import { useApp } from '../context.js';
 import { networkProblem, problemFromResponse, retryDelaySeconds } from '../errors.js';
 import { useTitle } from '../hooks.js';
+import { authHeaders } from '../session.js';
 import { absoluteTime } from '../time.js';
 import { Time } from '../components/Time.jsx';
 import { TimeChart } from '../status/TimeChart.jsx';
@@ -20,7 +21,9 @@ const DELAY_COLOR = '#8a4fd0';
  * @param {string} url
  */
 function useStatus(url) {
-  const { report, clear } = useApp();
+  // The figures go with the visitor's credential, so that a gateway may
+  // keep them to operators.
+  const { report, clear, credential } = useApp();
   const source = useId();
   const [status, setStatus] = useState(/** @type {any} */ (null));
   const [failedAt, setFailedAt] = useState(/** @type {number|null} */ (null));
@@ -32,7 +35,11 @@ function useStatus(url) {
     const poll = async () => {
       let wait = 2;
       try {
-        const res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store', signal: ctl.signal });
+        const res = await fetch(url, {
+          headers: { Accept: 'application/json', ...authHeaders(credential) },
+          cache: 'no-store',
+          signal: ctl.signal,
+        });
         const body = await res.json().catch(() => null);
         if (!res.ok || !body) {
           const problem = problemFromResponse({ status: res.ok ? 500 : res.status, retryAfter: res.headers.get('Retry-After'), body: null });
@@ -64,7 +71,7 @@ function useStatus(url) {
       document.removeEventListener('visibilitychange', onVisibility);
       clear(source);
     };
-  }, [url]);
+  }, [url, credential]);
 
   return { status, failedAt };
 }
