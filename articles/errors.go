@@ -62,7 +62,7 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 // Error lists the invalid fields.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	b.WriteString("invalid article: ")
+	b.WriteString("invalid article request: ")
 	for i, f := range e.Fields {
 		if i > 0 {
 			b.WriteString("; ")

@@ -3,8 +3,11 @@ package webapp
 import (
 	"embed"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/klauspost/compress/gzhttp"
 	"go.uber.org/zap"
@@ -31,6 +34,17 @@ type Config struct {
 	// DevAPIKey, when set, is filled in for the visitor, and the app's
 	// banner says so: for development configurations only.
 	DevAPIKey string `env:"WEBAPP_DEV_API_KEY"`
+}
+
+// Validate reports a GraphQLPath that is not a path on the app's own
+// origin: the page would send its visitors' credentials elsewhere.
+func (c Config) Validate() error {
+	if p := c.GraphQLPath; p != "" {
+		if u, err := url.Parse(p); err != nil || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || u.Host != "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("webapp: GraphQLPath %q: want a path on the app's origin, such as /graphql", p)
+		}
+	}
+	return nil
 }
 
 // App serves the web app: its page at /, its files under /app/, its
@@ -66,6 +80,9 @@ func New(cfg Config, opts ...Option) (*App, error) {
 	o := options{log: zap.NewNop()}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.GraphQLPath == "" {
 		cfg.GraphQLPath = "/graphql"

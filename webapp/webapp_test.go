@@ -197,3 +197,19 @@ func TestStatus(t *testing.T) {
 		t.Errorf("status of nothing = %+v", st)
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	for path, ok := range map[string]bool{
+		"": true, "/graphql": true, "/api/graphql": true,
+		"graphql": false, "//evil.example/graphql": false, "http://evil.example/graphql": false,
+		"/graphql?x=1": false, "/graphql#x": false, "\\evil": false,
+	} {
+		err := webapp.Config{GraphQLPath: path}.Validate()
+		if (err == nil) != ok {
+			t.Errorf("GraphQLPath %q: Validate = %v", path, err)
+		}
+		if _, err := webapp.New(webapp.Config{GraphQLPath: path}); (err == nil) != ok {
+			t.Errorf("GraphQLPath %q: New = %v", path, err)
+		}
+	}
+}

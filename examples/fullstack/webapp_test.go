@@ -129,7 +129,16 @@ func TestWebApp(t *testing.T) {
 		return resp.StatusCode == http.StatusNotFound
 	})
 
-	// A change made with curl appears without a reload, then changes.
+	// A change made with curl appears without a reload, then changes;
+	// among others, for a list worth a screenshot.
+	for _, a := range []string{
+		`{"title":"Designing the outbox","author":"ada","tags":["kafka","design"]}`,
+		`{"title":"Kettle files, natively","author":"grace","tags":["etl"]}`,
+		`{"title":"Throttling tiers, as WSO2 has them","author":"linus","tags":["gateway"]}`,
+		`{"title":"Live lists without layout shift","author":"ada","tags":["web","live"]}`,
+	} {
+		do(t, "POST", gw+"/articles", a, "apikey", key).Body.Close()
+	}
 	page.open(gw + "/#/")
 	page.do("the list", chromedp.WaitVisible(`#articles`))
 	time.Sleep(time.Second) // the subscription is up

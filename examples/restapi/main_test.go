@@ -2,14 +2,18 @@ package main
 
 import (
 	"net"
+	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
 	"github.com/articlekit/articlekit/examples/internal/app"
+	"github.com/articlekit/articlekit/internal/nettest"
 )
 
 // The program's fx graph is complete: every dependency has a provider.
@@ -62,5 +66,28 @@ func TestStartFailure(t *testing.T) {
 	if !strings.Contains(errs[0], want) || strings.Count(errs[0], taken.Addr().String()) != 1 ||
 		strings.Contains(ran.Stderr, "stacktrace") {
 		t.Fatalf("stderr = %s\nwant one error line with %q, no stack trace", ran.Stderr, want)
+	}
+}
+
+// SIGTERM stops the program gracefully, exit 0, saying so in the log.
+func TestStopOnSignal(t *testing.T) {
+	addr := nettest.FreeAddr(t)
+	running := app.Start(t, nil, "REST_ADDR="+addr, "DATABASE_URL=sqlite://articles.db", "LOG_FORMAT=json")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/ready"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			running.Signal(syscall.SIGKILL)
+			t.Fatalf("not ready within 20s:\n%s", running.Wait().Stderr)
+		}
+	}
+	running.Signal(syscall.SIGTERM)
+	ran := running.Wait()
+	if ran.Exit != 0 || !strings.Contains(ran.Stderr, `"msg":"stopping","signal":"terminated"`) || !strings.Contains(ran.Stderr, `"msg":"stopped"`) {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 0 and the stop logged", ran.Exit, ran.Stderr)
 	}
 }

@@ -91,12 +91,18 @@ func serve(application *fx.App, log *zap.Logger) int {
 		return 1
 	}
 	done := <-application.Wait()
+	if done.Signal != nil {
+		log.Info("stopping", zap.Stringer("signal", done.Signal))
+	} else {
+		log.Info("stopping", zap.Int("exit_code", done.ExitCode))
+	}
 	stop, cancel := context.WithTimeout(context.Background(), application.StopTimeout())
 	defer cancel()
 	if err := application.Stop(stop); err != nil {
 		log.Error("stop failed", zap.Error(err))
 		return 1
 	}
+	log.Info("stopped")
 	return done.ExitCode
 }
 

@@ -32,18 +32,51 @@ type Ran struct {
 // extra environment, in a new temporary directory, and waits for it.
 func Run(t testing.TB, args []string, env ...string) Ran {
 	t.Helper()
-	r := Ran{Dir: t.TempDir()}
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Dir = r.Dir
-	cmd.Env = append(append(os.Environ(), runMainEnv+"=1"), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
-		r.Exit = exit.ExitCode()
-	} else if err != nil {
+	return Start(t, args, env...).Wait()
+}
+
+// Running is the program started by Start.
+type Running struct {
+	t              testing.TB
+	cmd            *exec.Cmd
+	dir            string
+	stdout, stderr bytes.Buffer
+}
+
+// Start starts the program of the test binary (see TestMain) as Run does,
+// without waiting for it; the test waits with Wait, after a Signal if the
+// program would run on.
+func Start(t testing.TB, args []string, env ...string) *Running {
+	t.Helper()
+	r := &Running{t: t, dir: t.TempDir()}
+	r.cmd = exec.Command(os.Args[0], args...)
+	r.cmd.Dir = r.dir
+	r.cmd.Env = append(append(os.Environ(), runMainEnv+"=1"), env...)
+	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
+	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	r.Stdout, r.Stderr = stdout.String(), stderr.String()
 	return r
+}
+
+// Signal sends sig to the program.
+func (r *Running) Signal(sig os.Signal) {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// Wait waits for the program to exit.
+func (r *Running) Wait() Ran {
+	r.t.Helper()
+	ran := Ran{Dir: r.dir}
+	err := r.cmd.Wait()
+	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
+		ran.Exit = exit.ExitCode()
+	} else if err != nil {
+		r.t.Fatal(err)
+	}
+	ran.Stdout, ran.Stderr = r.stdout.String(), r.stderr.String()
+	return ran
 }

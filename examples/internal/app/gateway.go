@@ -35,11 +35,11 @@ func (g Gateway) Config(restAddr, graphqlAddr, webappAddr string) (gateway.Confi
 	if g.File != "" {
 		f, err := os.Open(g.File)
 		if err != nil {
-			return cfg, err
+			return cfg, fmt.Errorf("GATEWAY_CONFIG: %w", err)
 		}
 		defer f.Close()
 		if cfg, err = gateway.ParseConfig(f); err != nil {
-			return cfg, err
+			return cfg, fmt.Errorf("GATEWAY_CONFIG %s: %w", g.File, err)
 		}
 	} else {
 		adminHash, err := bcrypt.GenerateFromPassword([]byte(g.DevAdminPass), bcrypt.DefaultCost)
