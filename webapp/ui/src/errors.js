@@ -11,11 +11,21 @@
  * @property {string} title a few words, e.g. "Too many requests"
  * @property {string} message plain words: what happened and what to do
  * @property {number} [retryAfterSeconds] when trying again makes sense, in seconds
- * @property {Record<string, string>} [fields] per form field ("title", "content", "author", "tags"), the reason it was refused
+ * @property {Record<string, string>} [fields] per input, the reason it was refused: an article's ("title", "content",
+ *   "author", "tags") or a list query's ("search", "author", "tag", "limit", "offset")
  * @property {string} [code] the server's code (extensions.code), for logs and tests
  */
 
-const FIELD_LABELS = { title: 'Title', content: 'Content', author: 'Author', tags: 'Tags' };
+const FIELD_LABELS = {
+  title: 'Title',
+  content: 'Content',
+  author: 'Author',
+  tags: 'Tags',
+  search: 'Search',
+  tag: 'Tag',
+  limit: 'The page size',
+  offset: "The page's offset",
+};
 
 /**
  * The text of a rate-limit refusal, with the time left.
@@ -105,9 +115,23 @@ export function fieldMessages(list) {
 }
 
 /**
+ * The field errors without one field's, as when its value changes: the
+ * reason was about the value refused.
+ * @param {Record<string, string>} errors
+ * @param {string} name
+ * @returns {Record<string, string>} `errors` itself when it has none for name
+ */
+export function withoutField(errors, name) {
+  if (!(name in errors)) return errors;
+  const { [name]: _, ...rest } = errors;
+  return rest;
+}
+
+/**
  * A Problem from an error code (extensions.code), the API's or the gateway's.
  * @param {string|undefined} code
- * @param {{message?: string, retryAfterSeconds?: number, fields?: Array<{field: string, code?: string, message?: string}>, status?: number}} [details]
+ * @param {{message?: string, retryAfterSeconds?: number, fields?: Array<{field: string, code?: string, message?: string}>, status?: number, credentialSent?: boolean}} [details]
+ *   credentialSent: whether the request carried a credential, which a refusal is then about
  * @returns {Problem}
  */
 export function problemFromCode(code, details = {}) {
@@ -131,8 +155,9 @@ export function problemFromCode(code, details = {}) {
     case 'UNAUTHENTICATED':
       return make({
         kind: 'unauthenticated',
-        title: 'API key needed',
-        message: 'This needs an API key, and none was accepted. Enter a valid key (or a JWT) in the sign-in box.',
+        ...(details.credentialSent
+          ? { title: 'Key not accepted', message: 'The gateway did not accept your key.' }
+          : { title: 'API key needed', message: 'This needs an API key. Enter one in the sign-in box above.' }),
       });
     case 'FORBIDDEN':
       return make({ kind: 'forbidden', title: 'Not allowed', message: 'Your key may not do this.' });
@@ -209,7 +234,7 @@ export function problemFromCode(code, details = {}) {
  * A Problem from the first of a GraphQL response's errors (HTTP 200 from the
  * API, or a gateway refusal with its status and Retry-After header).
  * @param {Array<{message?: string, extensions?: {code?: string, fields?: any[], retryAfter?: number, status?: number}}>} errors
- * @param {{status?: number, retryAfter?: string|number|null}} [http]
+ * @param {{status?: number, retryAfter?: string|number|null, credentialSent?: boolean}} [http]
  * @returns {Problem}
  */
 export function problemFromGraphQLErrors(errors, http = {}) {
@@ -221,20 +246,21 @@ export function problemFromGraphQLErrors(errors, http = {}) {
     fields: ext.fields,
     retryAfterSeconds,
     status: http.status ?? ext.status,
+    credentialSent: http.credentialSent,
   });
 }
 
 /**
  * A Problem from an HTTP response to a GraphQL request whose body was read
  * (as JSON, or null when it was not JSON).
- * @param {{status: number, retryAfter?: string|null, body?: any}} response
+ * @param {{status: number, retryAfter?: string|null, body?: any, credentialSent?: boolean}} response
  * @returns {Problem|null} null when the response succeeded without errors
  */
-export function problemFromResponse({ status, retryAfter, body }) {
+export function problemFromResponse({ status, retryAfter, body, credentialSent }) {
   const errors = body && Array.isArray(body.errors) ? body.errors : null;
   if (status >= 200 && status < 300 && !errors?.length) return null;
-  if (errors?.length) return problemFromGraphQLErrors(errors, { status: status === 200 ? undefined : status, retryAfter });
-  return problemFromCode(undefined, { status, retryAfterSeconds: parseRetryAfter(retryAfter) });
+  if (errors?.length) return problemFromGraphQLErrors(errors, { status: status === 200 ? undefined : status, retryAfter, credentialSent });
+  return problemFromCode(undefined, { status, retryAfterSeconds: parseRetryAfter(retryAfter), credentialSent });
 }
 
 /**
@@ -251,17 +277,27 @@ export function networkProblem() {
 }
 
 /**
+ * Whether a WebSocket close is the gateway refusing the credentials: 4403
+ * for connection_init's, 4401 for none at all.
+ * @param {unknown} err a close event, or anything else a socket fails with
+ * @returns {boolean}
+ */
+export function isRefusedClose(err) {
+  return Boolean(err && typeof err === 'object' && 'code' in err && (err.code === 4403 || err.code === 4401));
+}
+
+/**
  * A Problem from what a graphql-ws subscription failed with: the errors of
  * an `error` message, a close event, or an Error.
  * @param {unknown} err
+ * @param {{credentialSent?: boolean}} [options] whether connection_init carried a credential
  * @returns {Problem}
  */
-export function problemFromSocket(err) {
-  if (Array.isArray(err)) return problemFromGraphQLErrors(err);
+export function problemFromSocket(err, { credentialSent = false } = {}) {
+  if (Array.isArray(err)) return problemFromGraphQLErrors(err, { credentialSent });
+  if (isRefusedClose(err)) return problemFromCode('UNAUTHENTICATED', { credentialSent });
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'number') {
     const code = /** @type {{code: number, reason?: string}} */ (err).code;
-    // The gateway closes with 4403 when connection_init's credentials are refused.
-    if (code === 4403 || code === 4401) return problemFromCode('UNAUTHENTICATED');
     if (code === 4429) return problemFromCode('RATE_LIMITED');
     if (code === 4500) return problemFromCode('INTERNAL_SERVER_ERROR');
     return networkProblem();
@@ -280,4 +316,18 @@ const RETRYABLE = new Set(['rate_limited', 'unavailable', 'network']);
 export function retryDelaySeconds(problem) {
   if (!RETRYABLE.has(problem.kind)) return null;
   return problem.retryAfterSeconds ?? 5;
+}
+
+/**
+ * What a refused list query says about each filter (BAD_USER_INPUT's
+ * fields): search, author and tag go under their inputs; limit and offset,
+ * which the page number decides, together as `page`.
+ * @param {Problem|null|undefined} problem
+ * @returns {{search?: string, author?: string, tag?: string, page?: string}}
+ */
+export function listFieldErrors(problem) {
+  if (problem?.kind !== 'invalid' || !problem.fields) return {};
+  const { search, author, tag, limit, offset } = problem.fields;
+  const page = [limit, offset].filter(Boolean).join(' ');
+  return Object.fromEntries(Object.entries({ search, author, tag, page }).filter(([, v]) => v));
 }

@@ -3,7 +3,7 @@
 // and every failure leaves as an ApiError holding a Problem.
 import { createClient } from 'graphql-ws/client';
 import { authHeaders, socketInitPayload } from './session.js';
-import { networkProblem, problemFromResponse, problemFromSocket, retryDelaySeconds } from './errors.js';
+import { isRefusedClose, networkProblem, problemFromResponse, problemFromSocket, retryDelaySeconds } from './errors.js';
 
 /** An operation that failed; `problem` says how, in words. */
 export class ApiError extends Error {
@@ -38,7 +38,8 @@ export function socketURL(path, loc) {
  */
 
 /**
- * A GraphQL client for one endpoint.
+ * A GraphQL client for one endpoint. Its socket is always open, so that the
+ * gateway judges the credential as soon as it is set (see watchVerdicts).
  * @param {{url: string, socketUrl: string, credential?: string|null}} options
  */
 export function createGraphQL({ url, socketUrl, credential = null }) {
@@ -53,42 +54,67 @@ export function createGraphQL({ url, socketUrl, credential = null }) {
     state = s;
     watchers.forEach((w) => w(s));
   };
+  /** @type {Verdict|null} */
+  let verdict = null;
+  /** @type {Set<(v: Verdict) => void>} */
+  const judges = new Set();
+  const judge = (/** @type {Verdict} */ v) => {
+    verdict = v;
+    judges.forEach((j) => j(v));
+  };
 
-  const newSocket = () =>
-    createClient({
+  // Sockets are numbered so that a replaced one's late events are ignored.
+  let generation = 0;
+  const newSocket = (/** @type {string|null} */ cred) => {
+    const mine = ++generation;
+    const live = () => mine === generation;
+    return createClient({
       url: socketUrl,
-      lazy: true,
-      connectionParams: () => socketInitPayload(current),
+      lazy: false,
+      // Failures reach `closed` below; nothing to log.
+      onNonLazyError: () => {},
+      connectionParams: () => socketInitPayload(cred),
       retryAttempts: Infinity,
       // Retry lost connections and failed handshakes, but not refused
       // credentials: those need the user.
-      shouldRetry: (e) => !(e && typeof e === 'object' && 'code' in e && (e.code === 4403 || e.code === 4401)),
+      shouldRetry: (e) => !isRefusedClose(e),
       retryWait: (n) => new Promise((resolve) => setTimeout(resolve, Math.min(30, 2 ** n) * 1000 + Math.random() * 1000)),
       on: {
-        connecting: () => setState('connecting'),
-        connected: () => setState('connected'),
+        connecting: () => live() && setState('connecting'),
+        connected: () => {
+          if (!live()) return;
+          setState('connected');
+          if (cred) judge({ type: 'accepted', credential: cred });
+        },
         closed: (e) => {
-          const code = e && typeof e === 'object' && 'code' in e ? e.code : 0;
-          setState(code === 4403 || code === 4401 ? 'refused' : active.size ? 'reconnecting' : 'idle');
+          if (!live()) return;
+          const refused = isRefusedClose(e);
+          setState(refused ? 'refused' : 'reconnecting');
+          if (refused && cred) judge({ type: 'refused', credential: cred });
         },
       },
     });
-  let socket = newSocket();
+  };
+  let socket = newSocket(current);
 
   /** @param {Subscription} sub */
   const start = (sub) => {
     const on = socket;
+    const cred = current;
     sub.stop = on.subscribe(
       { query: sub.query, variables: sub.variables },
       {
         next: (msg) => {
-          if (msg.errors?.length) sub.error(problemFromSocket(msg.errors));
+          if (msg.errors?.length) sub.error(problemFromSocket(msg.errors, { credentialSent: Boolean(cred) }));
           else if (msg.data) sub.next(msg.data);
         },
         error: (err) => {
           if (on !== socket || !active.has(sub)) return; // replaced or ended meanwhile
           sub.stop = undefined;
-          const problem = problemFromSocket(err);
+          // A refused credential is the sign-in's to show (see watchVerdicts);
+          // the subscription starts again with the credential that follows.
+          if (isRefusedClose(err) && cred) return;
+          const problem = problemFromSocket(err, { credentialSent: Boolean(cred) });
           sub.error(problem);
           // A refused subscription (rate limit, unavailable) is tried again
           // once its Retry-After passes; a refused credential waits for a new one.
@@ -110,11 +136,12 @@ export function createGraphQL({ url, socketUrl, credential = null }) {
      * @throws {ApiError}
      */
     async request(query, variables = {}, { signal } = {}) {
+      const sent = current;
       let res;
       try {
         res = await fetch(url, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...authHeaders(current) },
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...authHeaders(sent) },
           body: JSON.stringify({ query, variables }),
           signal,
         });
@@ -129,8 +156,13 @@ export function createGraphQL({ url, socketUrl, credential = null }) {
         if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
         // Not JSON (a proxy's error page): the status alone tells.
       }
-      const problem = problemFromResponse({ status: res.status, retryAfter: res.headers.get('Retry-After'), body });
-      if (problem) throw new ApiError(problem);
+      const problem = problemFromResponse({ status: res.status, retryAfter: res.headers.get('Retry-After'), body, credentialSent: Boolean(sent) });
+      if (problem) {
+        // The gateway takes a refused key for no key when reading, so a 401
+        // with one means it refused the key itself.
+        if (problem.kind === 'unauthenticated' && sent) judge({ type: 'refused', credential: sent });
+        throw new ApiError(problem);
+      }
       return body?.data ?? {};
     },
 
@@ -163,8 +195,9 @@ export function createGraphQL({ url, socketUrl, credential = null }) {
     setCredential(credential) {
       if (credential === current) return;
       current = credential;
+      verdict = null;
       const old = socket;
-      socket = newSocket();
+      socket = newSocket(credential);
       for (const sub of active) {
         clearTimeout(sub.retry);
         sub.stop?.();
@@ -184,8 +217,24 @@ export function createGraphQL({ url, socketUrl, credential = null }) {
       watcher(state);
       return () => watchers.delete(watcher);
     },
+
+    /**
+     * Follows the gateway's verdicts on the credential: accepted when the
+     * socket's connection_init is acknowledged, refused when the socket is
+     * closed for it or a request is refused with 401. The latest verdict on
+     * the current credential is given at once.
+     * @param {(verdict: Verdict) => void} judgeFn
+     * @returns {() => void} stops following
+     */
+    watchVerdicts(judgeFn) {
+      judges.add(judgeFn);
+      if (verdict) judgeFn(verdict);
+      return () => judges.delete(judgeFn);
+    },
   };
 }
+
+/** @typedef {{type: 'accepted'|'refused', credential: string}} Verdict */
 
 /** @typedef {'idle'|'connecting'|'connected'|'reconnecting'|'refused'} SocketState */
 

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { useApp } from './context.js';
 import { retryDelaySeconds } from './errors.js';
+import { focusKept } from './router.js';
 
 /**
  * Whole seconds left until a time, updated every second.
@@ -82,4 +83,29 @@ export function useTitle(title) {
   useEffect(() => {
     document.title = title ? `${title} · ArticleKit` : 'ArticleKit';
   }, [title]);
+}
+
+/**
+ * A ref for the page's h1. After each navigation (a new path or query, not
+ * the first load, nor one that keeps the focus as typing in a filter does)
+ * the page scrolls to the top and the heading takes the focus once `ready`,
+ * so keyboard and screen-reader users start at the top of what changed.
+ * Pass ready=false while a placeholder ("Loading…") stands in for the real
+ * heading.
+ * @param {boolean} [ready]
+ * @returns {import('preact').RefObject<HTMLHeadingElement>}
+ */
+export function usePageHeading(ready = true) {
+  const { navigation } = useApp();
+  const heading = useRef(/** @type {HTMLHeadingElement|null} */ (null));
+  useEffect(() => {
+    const h = heading.current;
+    if (!ready || !h || navigation.focused.current === navigation.key) return;
+    navigation.focused.current = navigation.key;
+    if (focusKept(navigation.key)) return;
+    h.tabIndex = -1;
+    window.scrollTo(0, 0);
+    h.focus({ preventScroll: true });
+  }, [ready, navigation.key]);
+  return heading;
 }

@@ -34,3 +34,22 @@ export function listPath({ page, author, tag, q }) {
   const s = p.toString();
   return s ? `/?${s}` : '/';
 }
+
+/** The longest filter values the API takes, as the inputs' maxlength. */
+export const FILTER_MAX = { q: 200, author: 100, tag: 32 };
+
+/**
+ * What an empty list says, and where it offers to go: a page past the last
+ * leads back to the first, filters that match nothing can be cleared.
+ * @param {ListParams} params
+ * @returns {{message: string, firstPage: string|null, clearFilters: string|null}} the links' hash paths, or null
+ */
+export function emptyList(params) {
+  const filtered = Boolean(params.author || params.tag || params.q);
+  const clearFilters = filtered ? listPath({ page: 1, author: '', tag: '', q: '' }) : null;
+  if (params.page > 1) {
+    return { message: `There are no articles on page ${params.page}.`, firstPage: listPath({ ...params, page: 1 }), clearFilters };
+  }
+  if (filtered) return { message: 'No articles match these filters.', firstPage: null, clearFilters };
+  return { message: 'No articles yet.', firstPage: null, clearFilters: null };
+}

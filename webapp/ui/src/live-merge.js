@@ -1,7 +1,7 @@
 // Merging live changes into the shown page of the article list, without
 // reloading it: pure functions over the page's state, so the rules
 // (versions decide, deletions stay in place, creations beyond the page are
-// counted) are tested apart from the page.
+// kept aside, to be linked to) are tested apart from the page.
 
 /** @typedef {import('./articles.js').Article} Article */
 /** @typedef {import('./articles.js').ArticleChange} ArticleChange */
@@ -19,7 +19,8 @@
  * @property {Row[]} rows in ascending id order, as the API lists them
  * @property {boolean} hasNext whether a later page exists
  * @property {number} pageSize
- * @property {string[]} newIds ids created live that match but are not shown
+ * @property {Article[]} newArticles created live, matching but not on this page (they
+ *   belong on the last page, whose number is unknown), oldest first
  */
 
 /**
@@ -30,7 +31,7 @@
  * @returns {ListState}
  */
 export function pageState(articles, hasNext, pageSize) {
-  return { rows: articles.map((article) => ({ article, deleted: false })), hasNext, pageSize, newIds: [] };
+  return { rows: articles.map((article) => ({ article, deleted: false })), hasNext, pageSize, newArticles: [] };
 }
 
 /**
@@ -67,7 +68,7 @@ function compareIds(a, b) {
  *   when the article no longer matches the filters.
  * - DELETED: marks the row deleted in place.
  * - CREATED: a matching article is appended when this is the last page and
- *   it has room, else counted in newIds.
+ *   it has room, else kept in newArticles (and kept current there).
  * @param {ListState} state
  * @param {ArticleChange} change
  * @param {Partial<Filters>} filters
@@ -80,7 +81,8 @@ export function applyChange(state, change, filters) {
   // version is one already seen (a duplicate) or overtaken (stale).
   if (row && change.version <= row.article.version) return state;
 
-  const withoutNew = (ids) => (ids.includes(change.id) ? ids.filter((id) => id !== change.id) : ids);
+  const kept = state.newArticles.findIndex((a) => a.id === change.id);
+  const newWithout = () => ({ ...state, newArticles: state.newArticles.filter((_, i) => i !== kept) });
 
   if (change.type === 'DELETED' || !change.article) {
     if (row) {
@@ -88,8 +90,7 @@ export function applyChange(state, change, filters) {
       rows[index] = { article: { ...row.article, version: change.version }, deleted: true };
       return { ...state, rows };
     }
-    const newIds = withoutNew(state.newIds);
-    return newIds === state.newIds ? state : { ...state, newIds };
+    return kept >= 0 ? newWithout() : state;
   }
 
   const article = change.article;
@@ -102,20 +103,24 @@ export function applyChange(state, change, filters) {
     return { ...state, rows };
   }
 
-  if (change.type === 'UPDATED') {
-    // Not on this page: if it was counted as new and left the filters, uncount it.
-    if (fits) return state;
-    const newIds = withoutNew(state.newIds);
-    return newIds === state.newIds ? state : { ...state, newIds };
+  if (kept >= 0) {
+    // A new article changed again: kept current, or dropped once it leaves the filters.
+    if (!fits) return newWithout();
+    if (change.version <= state.newArticles[kept].version) return state;
+    const newArticles = state.newArticles.slice();
+    newArticles[kept] = article;
+    return { ...state, newArticles };
   }
 
+  // Another page's article, or one created before this page was loaded.
+  if (change.type === 'UPDATED' || !fits) return state;
+
   // CREATED
-  if (!fits || state.newIds.includes(change.id)) return state;
   if (!state.hasNext && state.rows.length < state.pageSize) {
     const rows = [...state.rows, { article, deleted: false }].sort((a, b) => compareIds(a.article.id, b.article.id));
     return { ...state, rows };
   }
-  return { ...state, newIds: [...state.newIds, change.id] };
+  return { ...state, newArticles: [...state.newArticles, article] };
 }
 
 /**
@@ -127,4 +132,14 @@ export function applyChange(state, change, filters) {
  */
 export function applyChanges(state, changes, filters) {
   return changes.reduce((s, c) => applyChange(s, c, filters), state);
+}
+
+/**
+ * What the "new articles" note links to: the first few, and how many more.
+ * @param {Article[]} articles
+ * @param {number} [max]
+ * @returns {{shown: Article[], more: number}}
+ */
+export function newArticlesNote(articles, max = 3) {
+  return { shown: articles.slice(0, max), more: Math.max(0, articles.length - max) };
 }

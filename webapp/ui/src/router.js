@@ -5,18 +5,41 @@
 // hash, query included.
 import { useHashLocation } from 'wouter-preact/use-hash-location';
 
+// The hash location last reached by a navigation that keeps the focus.
+let focusKeptAt = '';
+
 /**
  * Goes to a hash path such as "/articles/12" or "/?page=2".
  * @param {string} to
- * @param {{replace?: boolean}} [options]
+ * @param {{replace?: boolean, keepFocus?: boolean}} [options] keepFocus: the
+ *   focus stays where it is (typing in a filter), not on the page's heading
  */
-export function navigate(to, { replace = false } = {}) {
+export function navigate(to, { replace = false, keepFocus = false } = {}) {
   const oldURL = location.href;
   const url = new URL(oldURL);
   url.hash = to.startsWith('/') ? to : `/${to}`;
   if (url.href === oldURL) return;
   history[replace ? 'replaceState' : 'pushState'](null, '', url.href);
+  focusKeptAt = keepFocus ? hashLocation(url.hash) : '';
   dispatchEvent(new HashChangeEvent('hashchange', { oldURL, newURL: url.href }));
+}
+
+/**
+ * The location wouter's hash hook reports for a hash: "#/?page=2" is "/?page=2".
+ * @param {string} hash
+ * @returns {string}
+ */
+export function hashLocation(hash) {
+  return `/${hash.replace(/^#?\/?/, '')}`;
+}
+
+/**
+ * Whether the hash location shown was reached by navigate(…, {keepFocus: true}).
+ * @param {string} loc as wouter's hash hook reports it
+ * @returns {boolean}
+ */
+export function focusKept(loc) {
+  return focusKeptAt !== '' && focusKeptAt === loc;
 }
 
 /**

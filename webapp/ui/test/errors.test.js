@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   fieldMessages,
   formFieldOf,
+  isRefusedClose,
+  listFieldErrors,
+  withoutField,
   messageWithTimeLeft,
   networkProblem,
   parseRetryAfter,
@@ -122,7 +125,77 @@ describe('BAD_USER_INPUT fields', () => {
   });
 });
 
+describe('401: whether a credential was sent', () => {
+  const body = gatewayBody('UNAUTHENTICATED', 401, 'unauthenticated');
+  it('without one: enter a key', () => {
+    expect(problemFromResponse({ status: 401, body }).message).toBe('This needs an API key. Enter one in the sign-in box above.');
+  });
+  it('with one: the key was not accepted', () => {
+    expect(problemFromResponse({ status: 401, body, credentialSent: true }).message).toBe('The gateway did not accept your key.');
+  });
+  it('without a JSON body, by the status', () => {
+    expect(problemFromResponse({ status: 401, body: null, credentialSent: true })).toMatchObject({ kind: 'unauthenticated', message: 'The gateway did not accept your key.' });
+  });
+  it('over WebSocket', () => {
+    expect(problemFromSocket({ code: 4403, reason: 'Forbidden' }, { credentialSent: true }).message).toBe('The gateway did not accept your key.');
+  });
+});
+
+describe('a list query refused', () => {
+  // As the API answers getArticles(search: 201 chars, author: "x\u0001", tag: 33 chars).
+  const errors = [
+    {
+      message: 'invalid article request: author: must not contain control characters; tag: must be at most 32 characters; search: must be at most 200 characters',
+      extensions: {
+        code: 'BAD_USER_INPUT',
+        fields: [
+          { field: 'author', code: 'control_character', message: 'must not contain control characters' },
+          { field: 'tag', code: 'too_long', message: 'must be at most 32 characters' },
+          { field: 'search', code: 'too_long', message: 'must be at most 200 characters' },
+        ],
+      },
+    },
+  ];
+  it('maps each filter to its input', () => {
+    expect(listFieldErrors(problemFromGraphQLErrors(errors))).toEqual({
+      author: 'Author must not contain control characters.',
+      tag: 'Tag must be at most 32 characters.',
+      search: 'Search must be at most 200 characters.',
+    });
+  });
+  it('puts limit and offset together, as the page', () => {
+    const p = problemFromGraphQLErrors([
+      { extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'offset', message: 'must be at most 10000' }, { field: 'limit', message: 'must be at most 100' }] } },
+    ]);
+    expect(listFieldErrors(p)).toEqual({ page: "The page size must be at most 100. The page's offset must be at most 10000." });
+  });
+  it.each([
+    ['no problem', null],
+    ['invalid without fields', problemFromGraphQLErrors([{ message: 'bad', extensions: { code: 'BAD_USER_INPUT' } }])],
+    ['another kind', problemFromResponse({ status: 503, body: null })],
+  ])('nothing for %s', (_name, p) => expect(listFieldErrors(p)).toEqual({}));
+});
+
+describe('withoutField', () => {
+  it('drops one field\'s error', () => {
+    expect(withoutField({ title: 'a', tags: 'b' }, 'title')).toEqual({ tags: 'b' });
+  });
+  it('is the same object when the field has none', () => {
+    const errors = { tags: 'b' };
+    expect(withoutField(errors, 'title')).toBe(errors);
+  });
+});
+
 describe('WebSocket refusals', () => {
+  it.each([
+    [{ code: 4403, reason: '' }, true],
+    [{ code: 4401, reason: '' }, true],
+    [{ code: 4429, reason: '' }, false],
+    [{ code: 1006, reason: '' }, false],
+    [new Error('x'), false],
+    [null, false],
+  ])('isRefusedClose(%j) = %s', (e, want) => expect(isRefusedClose(e)).toBe(want));
+
   it.each([
     [[{ message: 'slow down', extensions: { code: 'RATE_LIMITED', status: 429, retryAfter: 4 } }], { kind: 'rate_limited', retryAfterSeconds: 4 }],
     [[{ message: 'no', extensions: { code: 'UNAUTHENTICATED', status: 401 } }], { kind: 'unauthenticated' }],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { listPath, parseListParams } from '../src/list-params.js';
+import { emptyList, listPath, parseListParams } from '../src/list-params.js';
+import { hashLocation } from '../src/router.js';
 import { listQuery, parseTags } from '../src/articles.js';
 import { lastRuns, latest, syncSummary, formatNumber } from '../src/status/format.js';
 
@@ -14,6 +15,26 @@ describe('list state in the hash', () => {
     expect(listPath(params)).toBe(path);
   });
 });
+
+describe('emptyList', () => {
+  const p = (extra) => ({ page: 1, author: '', tag: '', q: '', ...extra });
+  it.each([
+    ['nothing yet', p(), { message: 'No articles yet.', firstPage: null, clearFilters: null }],
+    ['filters that match nothing', p({ tag: 'go' }), { message: 'No articles match these filters.', firstPage: null, clearFilters: '/' }],
+    ['a page past the last', p({ page: 5 }), { message: 'There are no articles on page 5.', firstPage: '/', clearFilters: null }],
+    [
+      'a filtered page past the last',
+      p({ page: 5, author: 'ada' }),
+      { message: 'There are no articles on page 5.', firstPage: '/?author=ada', clearFilters: '/' },
+    ],
+  ])('%s', (_name, params, want) => expect(emptyList(params)).toEqual(want));
+});
+
+it.each([
+  ['#/?page=2', '/?page=2'],
+  ['#/articles/3', '/articles/3'],
+  ['', '/'],
+])('hashLocation(%j) = %j', (hash, want) => expect(hashLocation(hash)).toBe(want));
 
 describe('listQuery', () => {
   it('sends only the filters in use', () => {

@@ -1,5 +1,5 @@
-// The notice area: space reserved under the header for the latest problem,
-// announced (role=alert), counting down Retry-After.
+// The notice: the latest problem, over the top of the page, announced
+// (role=alert), counting down Retry-After.
 import { useApp } from '../context.js';
 import { messageWithTimeLeft } from '../errors.js';
 import { useSecondsLeft } from '../hooks.js';
@@ -11,16 +11,16 @@ export function Notice({ notice, onDismiss }) {
   const problem = notice?.problem;
   const until = problem?.retryAfterSeconds ? notice.at + problem.retryAfterSeconds * 1000 : 0;
   const left = useSecondsLeft(until);
-  const { credential } = useApp();
+  const { credential, openSignIn } = useApp();
   return (
-    <div class="notice-area">
+    <div class={problem ? 'notice-area shown' : 'notice-area'}>
       <div id="notice" role="alert" data-kind={problem?.kind} class={problem ? 'notice' : 'notice empty'}>
         {problem ? messageWithTimeLeft(problem, left) : ''}
       </div>
       {problem && (
         <div class="notice-actions">
           {(problem.kind === 'unauthenticated' || (problem.kind === 'forbidden' && !credential)) && (
-            <button type="button" class="outline" onClick={() => document.getElementById('signin-key')?.focus()}>
+            <button type="button" class="outline" onClick={openSignIn}>
               Enter a key
             </button>
           )}

@@ -5,8 +5,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { useApp } from '../context.js';
 import { createArticle, getArticle, parseTags, updateArticle, watchArticles } from '../articles.js';
-import { useQuery, useSecondsLeft, useTitle } from '../hooks.js';
+import { withoutField } from '../errors.js';
+import { usePageHeading, useQuery, useSecondsLeft, useTitle } from '../hooks.js';
 import { navigate } from '../router.js';
+import { WriteNote } from '../components/WriteNote.jsx';
 
 const EMPTY = { title: '', content: '', author: '', tags: '' };
 
@@ -30,7 +32,7 @@ const valuesOf = (a) => ({ title: a.title, content: a.content, author: a.author,
  */
 export function ArticleForm({ id }) {
   const editing = id != null;
-  const { api, report, clear, blockedUntil } = useApp();
+  const { api, report, clear, confirm, canWrite, blockedUntil } = useApp();
   const blocked = useSecondsLeft(blockedUntil) > 0;
   const { data: loaded, problem: loadProblem } = useQuery(
     (signal) => (editing ? getArticle(api, id, { signal }) : Promise.resolve(undefined)),
@@ -46,6 +48,8 @@ export function ArticleForm({ id }) {
   const form = useRef(/** @type {HTMLFormElement|null} */ (null));
 
   useTitle(editing ? (loaded ? `Edit “${loaded.title}”` : 'Edit article') : 'New article');
+  // Editing, the heading waits for the article: it may be "not found" instead.
+  const heading = usePageHeading(!editing || loaded !== undefined || loadProblem != null);
 
   // The form starts from the article once, as first loaded; later changes
   // are conflicts, not silent replacements of what the user typed.
@@ -90,6 +94,7 @@ export function ArticleForm({ id }) {
       held.current = null;
       clear('save');
       navigate(`/articles/${saved.id}`);
+      confirm(editing ? 'Saved' : 'Article created');
       return;
     } catch (err) {
       if (!err.problem) throw err;
@@ -146,7 +151,7 @@ export function ArticleForm({ id }) {
   if (editing && loaded === null) {
     return (
       <section>
-        <h1>Article not found</h1>
+        <h1 ref={heading}>Article not found</h1>
         <p>There is no article {id} to edit; it may have been deleted.</p>
         <p><Link href="/">Back to the articles</Link></p>
       </section>
@@ -155,7 +160,7 @@ export function ArticleForm({ id }) {
   if (editing && loadProblem && !loaded && ['not_found', 'bad_request', 'invalid'].includes(loadProblem.kind)) {
     return (
       <section>
-        <h1>Article not found</h1>
+        <h1 ref={heading}>Article not found</h1>
         <p>{loadProblem.message}</p>
         <p><Link href="/">Back to the articles</Link></p>
       </section>
@@ -165,7 +170,8 @@ export function ArticleForm({ id }) {
 
   return (
     <section aria-labelledby="form-heading">
-      <h1 id="form-heading">{editing ? 'Edit article' : 'New article'}</h1>
+      <h1 id="form-heading" ref={heading}>{editing ? 'Edit article' : 'New article'}</h1>
+      <WriteNote />
       {conflict && <ConflictNotice conflict={conflict} onReload={reloadArticle} />}
       <form ref={form} onSubmit={save} noValidate aria-busy={ready ? 'false' : 'true'} class="article-form">
         {FIELDS.map((f) => (
@@ -175,11 +181,20 @@ export function ArticleForm({ id }) {
             value={values[f.name]}
             error={fieldErrors[f.name]}
             disabled={!ready}
-            onInput={(v) => setValues((old) => ({ ...old, [f.name]: v }))}
+            onInput={(v) => {
+              setValues((old) => ({ ...old, [f.name]: v }));
+              setFieldErrors((old) => withoutField(old, f.name));
+            }}
           />
         ))}
         <div class="actions">
-          <button id="save" type="submit" disabled={!ready || saving || blocked} aria-busy={saving ? 'true' : 'false'}>
+          <button
+            id="save"
+            type="submit"
+            disabled={!ready || saving || blocked}
+            aria-busy={saving ? 'true' : 'false'}
+            aria-describedby={canWrite ? undefined : 'write-note'}
+          >
             {saving ? 'Saving…' : editing ? 'Save changes' : 'Create article'}
           </button>
           <Link href={editing ? `/articles/${id}` : '/'} class="secondary cancel-link">

@@ -1,13 +1,15 @@
 // The article list: a page of articles with filters, search and paging in
 // the hash query, kept current by the articleChanged subscription.
+import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link, useSearch } from 'wouter-preact';
 import { useApp } from '../context.js';
 import { PAGE_SIZE, listArticles, watchArticles } from '../articles.js';
-import { applyChange, applyChanges, pageState } from '../live-merge.js';
-import { listPath, parseListParams } from '../list-params.js';
+import { listFieldErrors, retryDelaySeconds } from '../errors.js';
+import { applyChange, applyChanges, newArticlesNote, pageState } from '../live-merge.js';
+import { FILTER_MAX, emptyList, listPath, parseListParams } from '../list-params.js';
 import { navigate } from '../router.js';
-import { useQuery, useTitle } from '../hooks.js';
+import { usePageHeading, useQuery, useTitle } from '../hooks.js';
 import { Time } from '../components/Time.jsx';
 import { LiveState } from '../components/LiveState.jsx';
 
@@ -19,6 +21,7 @@ export function ArticleList() {
   const params = parseListParams(useSearch());
   const { page, author, tag, q } = params;
   useTitle(page > 1 ? `Articles, page ${page}` : 'Articles');
+  const heading = usePageHeading();
 
   // Changes that arrive while a page loads wait here, then apply to it:
   // the response may predate them, and versions make applying twice harmless.
@@ -26,12 +29,14 @@ export function ArticleList() {
   const filters = useRef({ author, tag, q });
   filters.current = { author, tag, q };
 
-  const { data, loading, reload } = useQuery(
+  // Invalid filters are shown under their inputs, not in the notice.
+  const { data, problem } = useQuery(
     (signal) => {
       buffer.current = [];
       return listArticles(api, { author, tag, q }, page, { signal });
     },
     [page, author, tag, q],
+    { inline: ['not_found', 'invalid'] },
   );
 
   const [list, setList] = useState(/** @type {import('../live-merge.js').ListState|null} */ (null));
@@ -51,44 +56,29 @@ export function ArticleList() {
           if (buffer.current) buffer.current.push(change);
           else setList((s) => s && applyChange(s, change, filters.current));
         },
-        (problem) => report(problem, 'live-list'),
+        (p) => report(p, 'live-list'),
       ),
     [],
   );
 
-  const go = (next, replace = false) => navigate(listPath({ ...params, ...next }), { replace });
+  // Typing in the filters keeps the focus in them.
+  const go = (next, replace = false) => navigate(listPath({ ...params, ...next }), { replace, keepFocus: true });
 
-  const showNew = () => {
-    // New articles have the highest ids, so they come after a full last page.
-    if (list && !list.hasNext && list.rows.length >= PAGE_SIZE) go({ page: page + 1 });
-    else reload();
-  };
-
-  const rows = list?.rows ?? [];
-  const newCount = list?.newIds.length ?? 0;
-  const filtered = Boolean(author || tag || q);
+  // After a failed load the rows shown would be another query's: none are.
+  const shown = problem ? null : list;
+  const rows = shown?.rows ?? [];
+  const errors = listFieldErrors(problem);
 
   return (
     <section aria-labelledby="list-heading">
       <div class="page-heading">
-        <h1 id="list-heading">Articles</h1>
+        <h1 id="list-heading" ref={heading}>Articles</h1>
         <LiveState />
       </div>
-      <Filters params={params} go={go} />
-      <div class="new-note" aria-live="polite">
-        {newCount > 0 && (
-          <p id="new-articles">
-            {newCount === 1 ? '1 new article' : `${newCount} new articles`} —{' '}
-            <button type="button" class="link-button" onClick={showNew}>
-              show
-            </button>
-          </p>
-        )}
-      </div>
-      <div aria-busy={loading && !list ? 'true' : 'false'}>
-        {list && rows.length === 0 && (
-          <p class="empty-list">{filtered ? 'No articles match these filters.' : page > 1 ? 'This page is empty.' : 'No articles yet.'}</p>
-        )}
+      <Filters params={params} go={go} errors={errors} />
+      <NewArticles articles={shown?.newArticles ?? []} />
+      <div aria-busy={!list && !problem ? 'true' : 'false'}>
+        {problem ? <LoadFailed problem={problem} errors={errors} /> : shown && rows.length === 0 && <EmptyList params={params} />}
         <ul id="articles" class="article-list" aria-label={`Articles, page ${page}`}>
           {rows.map((row) => (
             <ArticleRow key={row.article.id} row={row} />
@@ -105,7 +95,7 @@ export function ArticleList() {
         </span>
         <span class="pager-page">Page {page}</span>
         <span>
-          {list?.hasNext && (
+          {shown?.hasNext && (
             <Link id="page-next" href={listPath({ ...params, page: page + 1 })} rel="next">
               Next →
             </Link>
@@ -117,10 +107,78 @@ export function ArticleList() {
 }
 
 /**
- * The search box and the author and tag filters. Typing applies them after
- * a pause; Enter applies them at once.
+ * Links to the matching articles created since the page loaded: they belong
+ * on the last page, whose number the API does not tell. In a place of its
+ * own, so that they arriving moves nothing.
+ * @param {{articles: import('../articles.js').Article[]}} props
  */
-function Filters({ params, go }) {
+function NewArticles({ articles }) {
+  const { shown, more } = newArticlesNote(articles);
+  return (
+    <div class="new-note" aria-live="polite">
+      {shown.length > 0 && (
+        <p id="new-articles">
+          New:{' '}
+          {shown.map((a, i) => (
+            <Fragment key={a.id}>
+              {i > 0 && ' · '}
+              <Link href={`/articles/${a.id}`} title={a.title}>
+                {a.title}
+              </Link>
+            </Fragment>
+          ))}
+          {more > 0 && ` · and ${more} more`}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Why no rows are shown: the query failed. */
+function LoadFailed({ problem, errors }) {
+  if (problem.kind === 'invalid') {
+    const words = Object.keys(errors).some((k) => k !== 'page')
+      ? 'No articles are shown: some filters are not valid; see the messages under them.'
+      : problem.message;
+    return (
+      <div class="empty-list">
+        <p>{words}</p>
+        {errors.page && <p class="field-error">{errors.page}</p>}
+      </div>
+    );
+  }
+  const again = retryDelaySeconds(problem) != null ? ' It will be tried again by itself.' : '';
+  return <p class="empty-list">The articles could not be loaded.{again}</p>;
+}
+
+/** An empty page: where to go instead. */
+function EmptyList({ params }) {
+  const { message, firstPage, clearFilters } = emptyList(params);
+  return (
+    <p class="empty-list">
+      {message}
+      {firstPage && (
+        <>
+          {' '}
+          <Link href={firstPage}>Go to the first page</Link>.
+        </>
+      )}
+      {clearFilters && (
+        <>
+          {' '}
+          <Link href={clearFilters}>Clear filters</Link>.
+        </>
+      )}
+    </p>
+  );
+}
+
+/**
+ * The search box and the author and tag filters. Typing applies them after
+ * a pause; Enter applies them at once. A refused filter's reason shows
+ * under it until its value changes.
+ */
+function Filters({ params, go, errors }) {
   const [draft, setDraft] = useState({ q: params.q, author: params.author, tag: params.tag });
   // Follow the hash when it changes from elsewhere (back button, a link).
   useEffect(() => setDraft({ q: params.q, author: params.author, tag: params.tag }), [params.q, params.author, params.tag]);
@@ -140,6 +198,8 @@ function Filters({ params, go }) {
     clearTimeout(timer.current);
     timer.current = setTimeout(() => apply(next, true), DEBOUNCE_MS);
   };
+  /** The error of the query shown, while the input still holds its value. */
+  const errorOf = (name, apiName) => (draft[name] === params[name] ? errors[apiName] : undefined);
 
   return (
     <search>
@@ -151,26 +211,62 @@ function Filters({ params, go }) {
           apply(draft, false);
         }}
       >
-        <div class="filter-search">
-          <label for="search">Search</label>
-          <input id="search" type="search" value={draft.q} onInput={change('q')} aria-describedby="search-hint" autocomplete="off" />
-          <small id="search-hint">Title, content or author, any case.</small>
-        </div>
-        <div>
-          <label for="filter-author">Author</label>
-          <input id="filter-author" type="text" value={draft.author} onInput={change('author')} aria-describedby="author-hint" autocomplete="off" />
-          <small id="author-hint">Exactly this author.</small>
-        </div>
-        <div>
-          <label for="filter-tag">Tag</label>
-          <input id="filter-tag" type="text" value={draft.tag} onInput={change('tag')} aria-describedby="tag-hint" autocomplete="off" />
-          <small id="tag-hint">Exactly this tag.</small>
-        </div>
+        <FilterInput
+          class="filter-search"
+          id="search"
+          hintId="search-hint"
+          type="search"
+          label="Search"
+          hint="Title, content or author, any case."
+          value={draft.q}
+          maxLength={FILTER_MAX.q}
+          error={errorOf('q', 'search')}
+          onInput={change('q')}
+        />
+        <FilterInput
+          id="filter-author"
+          hintId="author-hint"
+          label="Author"
+          hint="Exactly this author."
+          value={draft.author}
+          maxLength={FILTER_MAX.author}
+          error={errorOf('author', 'author')}
+          onInput={change('author')}
+        />
+        <FilterInput
+          id="filter-tag"
+          hintId="tag-hint"
+          label="Tag"
+          hint="Exactly this tag."
+          value={draft.tag}
+          maxLength={FILTER_MAX.tag}
+          error={errorOf('tag', 'tag')}
+          onInput={change('tag')}
+        />
         <div class="filter-submit">
           <button type="submit">Search</button>
         </div>
       </form>
     </search>
+  );
+}
+
+/** A filter's input with its reason for being refused, then its hint. */
+function FilterInput({ id, hintId, label, hint, error, type = 'text', class: cls, ...input }) {
+  return (
+    <div class={cls}>
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        type={type}
+        autocomplete="off"
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={`${id}-error ${hintId}`}
+        {...input}
+      />
+      <small id={`${id}-error`} class="field-error">{error ?? ''}</small>
+      <small id={hintId}>{hint}</small>
+    </div>
   );
 }
 

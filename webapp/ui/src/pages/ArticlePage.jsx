@@ -3,18 +3,22 @@ import { useEffect, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { useApp } from '../context.js';
 import { deleteArticle, getArticle, watchArticles } from '../articles.js';
-import { useQuery, useSecondsLeft, useTitle } from '../hooks.js';
+import { usePageHeading, useQuery, useSecondsLeft, useTitle } from '../hooks.js';
 import { navigate } from '../router.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.jsx';
 import { ArticleMeta } from '../components/ArticleMeta.jsx';
 import { LiveState } from '../components/LiveState.jsx';
+import { WriteNote } from '../components/WriteNote.jsx';
+
+/** Failures after which the page keeps waiting for the article: they are retried. */
+const RETRIED = ['rate_limited', 'unavailable', 'network'];
 
 /**
  * The article page (#/articles/:id).
  * @param {{id: string}} props
  */
 export function ArticlePage({ id }) {
-  const { api, report, clear, blockedUntil } = useApp();
+  const { api, report, clear, confirm, canWrite, blockedUntil } = useApp();
   const blocked = useSecondsLeft(blockedUntil) > 0;
   const { data: article, problem, setData } = useQuery((signal) => getArticle(api, id, { signal }), [id], {
     inline: ['not_found', 'bad_request', 'invalid'],
@@ -24,6 +28,8 @@ export function ArticlePage({ id }) {
   const [deleting, setDeleting] = useState(false);
 
   useTitle(article ? article.title : article === null ? 'Article not found' : 'Article');
+  const missing = article === null || Boolean(problem && !article && !RETRIED.includes(problem.kind));
+  const heading = usePageHeading(missing || Boolean(article));
 
   useEffect(
     () =>
@@ -46,6 +52,7 @@ export function ArticlePage({ id }) {
       await deleteArticle(api, id);
       setConfirming(false);
       navigate('/');
+      confirm('Deleted');
     } catch (err) {
       setConfirming(false);
       if (!err.problem) throw err;
@@ -55,20 +62,11 @@ export function ArticlePage({ id }) {
     }
   };
 
-  if (problem && !article && problem.kind !== 'rate_limited' && problem.kind !== 'unavailable' && problem.kind !== 'network') {
+  if (missing) {
     return (
       <section>
-        <h1>Article not found</h1>
-        <p>{problem.message}</p>
-        <p><Link href="/">Back to the articles</Link></p>
-      </section>
-    );
-  }
-  if (article === null) {
-    return (
-      <section>
-        <h1>Article not found</h1>
-        <p>There is no article {id}; it may have been deleted.</p>
+        <h1 ref={heading}>Article not found</h1>
+        <p>{article === null ? `There is no article ${id}; it may have been deleted.` : problem?.message}</p>
         <p><Link href="/">Back to the articles</Link></p>
       </section>
     );
@@ -85,7 +83,7 @@ export function ArticlePage({ id }) {
   return (
     <article id="article" data-version={article.version} data-deleted={deleted ? 'true' : undefined} class={deleted ? 'article deleted' : 'article'}>
       <header>
-        <h1>{deleted ? <s>{article.title}</s> : article.title}</h1>
+        <h1 ref={heading}>{deleted ? <s>{article.title}</s> : article.title}</h1>
         <ArticleMeta article={article} />
         <LiveState />
         <div class="article-state" role="status">
@@ -98,12 +96,20 @@ export function ArticlePage({ id }) {
           <Link href="/" class="secondary">Back to the articles</Link>
         ) : (
           <>
-            <Link id="edit" href={`/articles/${id}/edit`} role="button" class="secondary">
+            <Link id="edit" href={`/articles/${id}/edit`} role="button" class="secondary" aria-describedby={canWrite ? undefined : 'write-note'}>
               Edit
             </Link>
-            <button id="delete" type="button" class="danger" disabled={blocked} onClick={() => setConfirming(true)}>
+            <button
+              id="delete"
+              type="button"
+              class="danger"
+              disabled={blocked}
+              aria-describedby={canWrite ? undefined : 'write-note'}
+              onClick={() => setConfirming(true)}
+            >
               Delete
             </button>
+            <WriteNote />
           </>
         )}
       </footer>

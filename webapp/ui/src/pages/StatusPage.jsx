@@ -3,12 +3,13 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import { useApp } from '../context.js';
 import { networkProblem, problemFromResponse, retryDelaySeconds } from '../errors.js';
-import { useTitle } from '../hooks.js';
+import { usePageHeading, useTitle } from '../hooks.js';
 import { authHeaders } from '../session.js';
 import { absoluteTime } from '../time.js';
 import { Time } from '../components/Time.jsx';
 import { TimeChart } from '../status/TimeChart.jsx';
-import { formatNumber, lastRuns, requestsCaption, syncDelayCaption, stepsSummary, syncSummary } from '../status/format.js';
+import { durationUnit } from '../status/axes.js';
+import { formatDuration, formatNumber, lastRuns, requestsCaption, syncDelayCaption, stepsSummary, syncSummary } from '../status/format.js';
 
 // Series colours with at least 3:1 contrast on Pico's light and dark backgrounds.
 const REQUESTS_COLOR = '#1f77d0';
@@ -80,11 +81,12 @@ function useStatus(url) {
 export function StatusPage() {
   const { config } = useApp();
   useTitle('Status');
+  const heading = usePageHeading();
   const { status, failedAt } = useStatus(config.status);
 
   return (
     <section aria-labelledby="status-heading" class="status">
-      <h1 id="status-heading">Status</h1>
+      <h1 id="status-heading" ref={heading}>Status</h1>
       <p class="status-time" aria-live="off">
         {status ? (
           <>
@@ -149,6 +151,18 @@ function Value({ id, value, unit, absent = false }) {
   );
 }
 
+/** A duration as Value shows a number: in ms under a second. */
+function Duration({ id, seconds, absent = false }) {
+  if (absent) return <span id={id}>not in this process</span>;
+  const { value, unit } = formatDuration(seconds);
+  return (
+    <>
+      <span id={id}>{value}</span>
+      {unit && ` ${unit}`}
+    </>
+  );
+}
+
 function Sync({ outbox, sync, loaded }) {
   return (
     <article class="card">
@@ -160,8 +174,8 @@ function Sync({ outbox, sync, loaded }) {
         <dd><Value id="outbox-age" value={outbox?.oldestAgeSeconds} unit="s old" absent={loaded && !outbox} /></dd>
         <dt>Consumer lag</dt>
         <dd><Value id="consumer-lag" value={sync?.consumerLag} unit={['message', 'messages']} absent={loaded && !sync} /></dd>
-        <dt>Sync delay</dt>
-        <dd><Value id="sync-delay" value={sync?.delaySeconds} unit="s" absent={loaded && !sync} /></dd>
+        <dt>Sync delay, last minute's mean</dt>
+        <dd><Duration id="sync-delay" seconds={sync?.delaySeconds} absent={loaded && !sync} /></dd>
         <dt>Dead letters</dt>
         <dd><Value id="dead-letters" value={sync?.deadLetters} absent={loaded && !sync} /></dd>
         <dt>Applied</dt>
@@ -226,10 +240,13 @@ function Etl({ runs, loaded }) {
 }
 
 const API_NAMES = ['rest', 'graphql', 'gateway'];
+const API_TITLES = { rest: 'REST API', graphql: 'GraphQL', gateway: 'Gateway' };
 
 function Charts({ series }) {
   const time = series?.time ?? [];
   const apis = series?.apis?.length ? series.apis : API_NAMES.map((name) => ({ name, requests: [], errors: [] }));
+  const delays = series?.syncDelay ?? [];
+  const delay = durationUnit(delays);
   return (
     <div class="charts">
       <section aria-labelledby="requests-heading">
@@ -238,6 +255,7 @@ function Charts({ series }) {
           {apis.map((api) => (
             <TimeChart
               key={api.name}
+              title={API_TITLES[api.name] ?? api.name}
               label={`Requests and errors per second, ${api.name}`}
               caption={requestsCaption(api)}
               time={time}
@@ -254,11 +272,11 @@ function Charts({ series }) {
         <h2 id="delay-heading">Sync delay</h2>
         <div id="chart-sync-delay">
           <TimeChart
-            label="Sync delay in seconds"
-            caption={syncDelayCaption(series?.syncDelay)}
+            label={`Sync delay of the events applied in each interval, in ${delay.unit === 'ms' ? 'milliseconds' : 'seconds'}`}
+            caption={syncDelayCaption(delays)}
             time={time}
-            unit="s"
-            series={[{ label: 'delay', values: series?.syncDelay ?? [], color: DELAY_COLOR, points: true }]}
+            unit={delay.unit}
+            series={[{ label: 'delay', values: delays.map((v) => (v == null ? null : v * delay.factor)), color: DELAY_COLOR, points: true }]}
           />
         </div>
       </section>

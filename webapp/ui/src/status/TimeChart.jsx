@@ -1,15 +1,22 @@
 // A small uPlot time chart of fixed height that follows its container's
-// width, with a caption as its text alternative.
+// width, with a title and a caption as its text alternative.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { timeTickLabels, yRange } from './axes.js';
 
 const HEIGHT = 160;
+// The least room between x ticks, in pixels: enough for "12:34:56 PM".
+const X_TICK_SPACE = 90;
+// The x ticks' steps, in seconds: never under a second, which the labels
+// could not tell apart.
+const X_TICK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600];
 
 /**
- * @param {{label: string, caption: string, time: number[], series: Array<{label: string, values: Array<number|null>, color: string, dash?: number[], points?: boolean}>, unit: string}} props
+ * @param {{title?: string, label: string, caption: string, time: number[], series: Array<{label: string, values: Array<number|null>, color: string, dash?: number[], points?: boolean}>, unit: string}} props
+ *   the values in `unit`; the y axis runs from 0 to at least 1 of it
  */
-export function TimeChart({ label, caption, time, series, unit }) {
+export function TimeChart({ title, label, caption, time, series, unit }) {
   const box = useRef(/** @type {HTMLDivElement|null} */ (null));
   const plot = useRef(/** @type {uPlot|null} */ (null));
   const data = /** @type {uPlot.AlignedData} */ ([time, ...series.map((s) => s.values)]);
@@ -25,9 +32,14 @@ export function TimeChart({ label, caption, time, series, unit }) {
         width: Math.max(200, el.clientWidth),
         height: HEIGHT,
         legend: { show: true, live: false },
+        // Room on the right for the last tick's label, centred on it.
+        padding: [8, 32, 0, 0],
         cursor: { drag: { x: false, y: false } },
-        scales: { y: { range: (_u, min, max) => [0, Math.max(1, max ?? 0) * 1.1] } },
-        axes: [axis, { ...axis, size: 48, label: unit, labelSize: 16 }],
+        scales: { y: { range: (_u, _min, max) => yRange(max) } },
+        axes: [
+          { ...axis, space: X_TICK_SPACE, incrs: X_TICK_STEPS, values: (_u, splits, _axis, _space, incr) => timeTickLabels(splits, incr) },
+          { ...axis, size: 48, label: unit, labelSize: 16 },
+        ],
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash, spanGaps: false, points: { show: Boolean(s.points), size: 6 } }))],
       },
       data,
@@ -42,7 +54,7 @@ export function TimeChart({ label, caption, time, series, unit }) {
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [series.length]);
+  }, [series.length, unit]);
 
   useEffect(() => {
     plot.current?.setData(data);
@@ -50,6 +62,7 @@ export function TimeChart({ label, caption, time, series, unit }) {
 
   return (
     <figure class="chart">
+      {title && <h3 class="chart-title">{title}</h3>}
       <div ref={box} class="chart-box" role="img" aria-label={`${label}. ${caption}`} />
       <figcaption>{caption}</figcaption>
     </figure>

@@ -71,13 +71,27 @@ export function requestsCaption(api) {
 }
 
 /**
- * A text alternative for the sync delay chart.
- * @param {Array<number|null>|undefined} delays
+ * A duration for a person: milliseconds under a second, else seconds.
+ * @param {number|null|undefined} seconds
+ * @returns {{value: string, unit: string}} value "—" and no unit when absent
+ */
+export function formatDuration(seconds) {
+  if (seconds == null || !Number.isFinite(seconds)) return { value: '—', unit: '' };
+  if (Math.abs(seconds) < 1) return { value: formatNumber(seconds * 1000), unit: 'ms' };
+  return { value: formatNumber(seconds), unit: 's' };
+}
+
+/**
+ * A text alternative for the sync delay chart: its latest point, named
+ * apart from the card's mean over the last minute.
+ * @param {Array<number|null>|undefined} delays seconds
  * @returns {string}
  */
 export function syncDelayCaption(delays) {
   const v = latest(delays);
-  return v == null ? 'Sync delay: no events applied recently' : `Sync delay: ${formatNumber(v)} s (latest)`;
+  if (v == null) return 'No events applied recently';
+  const { value, unit } = formatDuration(v);
+  return `latest: ${value} ${unit}`;
 }
 
 /**
