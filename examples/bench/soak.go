@@ -59,7 +59,7 @@ func runSoak(o soakOptions) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build fullstack: %w", err)
 	}
-	addrs := make([]string, 5)
+	addrs := make([]string, 6)
 	for i := range addrs {
 		if addrs[i], err = freeLoopbackAddr(); err != nil {
 			return err
@@ -92,6 +92,7 @@ routes:
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "KAFKA_BROKERS="+strings.Join(brokers, ","), "LOG_LEVEL=warn", "REST_ADDR="+rest, "GRAPHQL_ADDR="+graphql,
 		"GATEWAY_CONFIG="+gatewayConfig, "GATEWAY_HTTP_ADDR="+gw, "GATEWAY_HTTPS_ADDR="+addrs[3], "GATEWAY_ADMIN_ADDR="+addrs[4],
+		"WEBAPP_ADDR="+addrs[5],
 		"ETL_EXPORT_DIR="+dir, "ETL_EXPORT_EVERY=5s")
 	logFile, err := os.Create(filepath.Join(dir, "fullstack.log"))
 	if err != nil {
@@ -108,10 +109,17 @@ routes:
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		<-exited
 	}()
-	if err := waitReady("http://" + rest + "/ready"); err != nil {
+	started := func(err error) error {
+		if err == nil {
+			return nil
+		}
+		log, _ := os.ReadFile(logFile.Name())
+		return fmt.Errorf("soak: the fullstack did not start: %w; its log's end:\n%s", err, log[max(0, len(log)-2000):])
+	}
+	if err := started(waitReady("http://" + rest + "/ready")); err != nil {
 		return err
 	}
-	if err := waitListening(gw); err != nil { // the gateway starts last
+	if err := started(waitListening(gw)); err != nil { // the gateway starts last
 		return err
 	}
 
