@@ -48,14 +48,12 @@ type moduleParams struct {
 }
 
 func newModuleMonitor(p moduleParams) *Monitor {
-	cfg := MonitorConfig{Gatherer: p.Gatherer}
+	// A nil *etl.Metrics has no runs: it may stand in the interface.
+	cfg := MonitorConfig{Gatherer: p.Gatherer, ETL: p.ETL}
 	if p.Articles != nil {
 		cfg.Databases = append(cfg.Databases, Database{Name: "A", Role: "source", Articles: p.Articles})
 	}
 	cfg.Databases = append(cfg.Databases, p.Databases...)
-	if p.ETL != nil {
-		cfg.ETL = p.ETL
-	}
 	return NewMonitor(cfg, p.Logger.Named("webapp"))
 }
 
