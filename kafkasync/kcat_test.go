@@ -42,6 +42,14 @@ func TestKcatInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.startRelay()
+	// kcat -e stops at the end of the partition: it must find both
+	// events there, which a busy machine's relay may publish after a
+	// second or more (the topic is created with the first).
+	for deadline := time.Now().Add(30 * time.Second); f.pending() > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the relay published nothing within 30s (%d pending)", f.pending())
+		}
+	}
 
 	out, err := exec.Command(kcat, "-C", "-b", f.cfg.Brokers[0], "-t", f.cfg.Topic, "-o", "beginning",
 		"-c", "2", "-e", "-q", "-f", `%k %s\n`).Output()
